@@ -1,0 +1,29 @@
+export { SessionModule } from './session.module.js';
+export type { SessionModuleAsyncOptions } from './session.module-definition.js';
+export {
+  resolveSessionOptions,
+  SessionConfigError,
+  type CookieSameSite,
+  type ResolvedSessionOptions,
+  type SessionModuleOptions,
+} from './session-options.js';
+export { Session, loadSession } from './session.decorator.js';
+export { RequestSession, type ExpiryPolicy } from './request-session.js';
+export type { SessionExpiry } from './session-expiry.js';
+export { SessionValueError, type JsonValue } from './json-value.js';
+export { SessionEntity, SESSION_TABLE } from './session.entity.js';
+export { sessionMigrations } from './migrations/index.js';
+export { CreateSessionTable1764151200000 } from './migrations/1764151200000-create-session-table.js';
+export {
+  SessionStore,
+  SessionKeyTakenError,
+  type SessionRecord,
+  type StoredSession,
+} from './session-store.interface.js';
+export { TypeOrmSessionStore } from './typeorm-session.store.js';
+export { MemorySessionStore } from './memory-session.store.js';
+export { SessionCodec, type SessionData } from './session-codec.js';
+export { SessionEngine, type SavedSession } from './session-engine.js';
+export { generateSessionKey, isWellFormedSessionKey } from './session-key.js';
+export { SessionInterruptedError, SessionStoreUnavailableError } from './session.errors.js';
+export { TEST_COOKIE_KEY, TEST_COOKIE_VALUE, DEFAULT_COOKIE_AGE } from './session.constants.js';

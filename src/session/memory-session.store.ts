@@ -1,0 +1,53 @@
+import {
+  SessionKeyTakenError,
+  type SessionRecord,
+  type SessionStore,
+  type StoredSession,
+} from './session-store.interface.js';
+
+/**
+ * Keeps sessions in this process's memory: for tests and single-process experiments. Sessions
+ * are lost on restart and not shared between processes.
+ */
+export class MemorySessionStore implements SessionStore {
+  private readonly rows = new Map<string, SessionRecord>();
+
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  async load(key: string): Promise<StoredSession | undefined> {
+    const row = this.liveRow(key);
+    return row && { data: row.data };
+  }
+
+  async create(key: string, record: SessionRecord): Promise<void> {
+    if (this.rows.has(key)) throw new SessionKeyTakenError();
+    this.rows.set(key, { ...record });
+  }
+
+  async update(key: string, record: SessionRecord): Promise<boolean> {
+    if (!this.rows.has(key)) return false;
+    this.rows.set(key, { ...record });
+    return true;
+  }
+
+  async delete(key: string): Promise<void> {
+    this.rows.delete(key);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return this.liveRow(key) !== undefined;
+  }
+
+  async clearExpired(now: Date = this.now()): Promise<number> {
+    let removed = 0;
+    for (const [key, row] of this.rows) {
+      if (row.expiresAt <= now) removed += Number(this.rows.delete(key));
+    }
+    return removed;
+  }
+
+  private liveRow(key: string): SessionRecord | undefined {
+    const row = this.rows.get(key);
+    return row && row.expiresAt > this.now() ? row : undefined;
+  }
+}

@@ -1,0 +1,4 @@
+import { CreateSessionTable1764151200000 } from './1764151200000-create-session-table.js';
+
+/** The library's migrations, oldest first: add them to your data source's `migrations`. */
+export const sessionMigrations = [CreateSessionTable1764151200000];

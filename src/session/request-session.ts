@@ -1,0 +1,237 @@
+import { assertJsonValue } from './json-value.js';
+import { generateSessionKey } from './session-key.js';
+import type { SessionData } from './session-codec.js';
+import {
+  EXPIRY_KEY,
+  expiresAtBrowserClose,
+  expiryAge,
+  expiryDate,
+  storedExpiry,
+  type SessionExpiry,
+} from './session-expiry.js';
+import { TEST_COOKIE_KEY, TEST_COOKIE_VALUE } from './session.constants.js';
+
+/** The global expiry policy a session falls back on. */
+export interface ExpiryPolicy {
+  cookieAge: number;
+  expireAtBrowserClose: boolean;
+}
+
+/** How a session was found in the store. */
+export interface LoadedState {
+  /** The key of the stored row, or `null` for a new session. */
+  key: string | null;
+  data: SessionData;
+  /** `JSON.stringify(data)` as loaded: the baseline for noticing nested changes. */
+  json: string;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyData = Record<string, any>;
+type Key<T> = keyof T & string;
+
+/**
+ * One request's session: a dictionary with Django's `SessionBase` behaviour. Declare the shape
+ * of your data with the type parameter, e.g. `RequestSession<{ cart: string[] }>`.
+ *
+ * Values must be JSON (see `set()`). Nothing here touches the store: changes are written when
+ * the response is sent, following Django's save policy.
+ */
+export class RequestSession<T extends object = AnyData> {
+  /** True once the dictionary has been read from the store (always, for a loaded session). */
+  accessed = true;
+  /** Whether the dictionary will be saved; set it by hand to force a save. */
+  modified = false;
+
+  private data: SessionData;
+  private baselineJson: string;
+  /** An object or array was handed out and may have been changed in place. */
+  private exposed = false;
+  private key: string | null;
+  /** @internal The key whose row the store holds for this session, if any. */
+  storedKey: string | null;
+
+  constructor(
+    loaded: LoadedState,
+    private readonly policy: ExpiryPolicy,
+  ) {
+    this.data = loaded.data;
+    this.baselineJson = loaded.json;
+    this.key = loaded.key;
+    this.storedKey = loaded.key;
+  }
+
+  /** The session's key: `null` until it is first saved, or after `flush()`. */
+  get sessionKey(): string | null {
+    return this.key;
+  }
+
+  /** The value under `key`, or `fallback` (default `undefined`) when there is none. */
+  get<K extends Key<T>>(key: K): T[K] | undefined;
+  get<K extends Key<T>>(key: K, fallback: T[K]): T[K];
+  get<K extends Key<T>>(key: K, fallback?: T[K]): T[K] | undefined {
+    return Object.hasOwn(this.data, key) ? this.expose(this.data[key] as T[K]) : fallback;
+  }
+
+  /** Whether `key` is present. */
+  has(key: Key<T>): boolean {
+    return Object.hasOwn(this.data, key);
+  }
+
+  /**
+   * Stores `value` under `key`. Throws a `SessionValueError` naming the key for a value JSON
+   * cannot store faithfully (functions, symbols, BigInt, `undefined`, NaN, cycles, class
+   * instances such as Date or Map).
+   */
+  set<K extends Key<T>>(key: K, value: T[K]): this {
+    assertJsonValue(key, value);
+    this.data[key] = value;
+    this.modified = true;
+    this.expose(value);
+    return this;
+  }
+
+  /** Removes `key`; returns whether it was present (Django's `del` raises instead). */
+  delete(key: Key<T>): boolean {
+    if (!Object.hasOwn(this.data, key)) return false;
+    delete this.data[key];
+    this.modified = true;
+    return true;
+  }
+
+  /** Removes `key` and returns its value, or `fallback` when it was absent. */
+  pop<K extends Key<T>>(key: K, fallback?: T[K]): T[K] | undefined {
+    if (!Object.hasOwn(this.data, key)) return fallback;
+    const value = this.data[key] as T[K];
+    this.delete(key);
+    return value;
+  }
+
+  /** The value under `key`; when absent, stores `value` there first. */
+  setDefault<K extends Key<T>>(key: K, value: T[K]): T[K] {
+    if (!Object.hasOwn(this.data, key)) this.set(key, value);
+    return this.get(key) as T[K];
+  }
+
+  /** Stores every entry of `values` (each checked as by `set()`). */
+  update(values: Partial<T>): this {
+    const entries = Object.entries(values);
+    for (const [key, value] of entries) assertJsonValue(key, value);
+    for (const [key, value] of entries) this.data[key] = value;
+    this.modified = true;
+    this.exposed ||= entries.some(([, value]) => typeof value === 'object' && value !== null);
+    return this;
+  }
+
+  keys(): Key<T>[] {
+    return Object.keys(this.data) as Key<T>[];
+  }
+
+  values(): T[Key<T>][] {
+    this.exposed = true;
+    return Object.values(this.data) as T[Key<T>][];
+  }
+
+  /** Django's `items()`. */
+  entries(): [Key<T>, T[Key<T>]][] {
+    this.exposed = true;
+    return Object.entries(this.data) as [Key<T>, T[Key<T>]][];
+  }
+
+  /** A shallow copy of the dictionary. */
+  toJSON(): Partial<T> {
+    this.exposed = true;
+    return { ...this.data } as Partial<T>;
+  }
+
+  /** Removes every key; the session and its key stay. */
+  clear(): void {
+    this.data = {};
+    this.modified = true;
+  }
+
+  /** True when the session has neither a key nor data (Django's `is_empty()`). */
+  isEmpty(): boolean {
+    return this.key === null && Object.keys(this.data).length === 0;
+  }
+
+  /** Sets a value that `testCookieWorked()` finds on the browser's next request. */
+  setTestCookie(): void {
+    this.set(TEST_COOKIE_KEY as Key<T>, TEST_COOKIE_VALUE as T[Key<T>]);
+  }
+
+  /** Whether the browser sent back the session that `setTestCookie()` wrote. */
+  testCookieWorked(): boolean {
+    return this.data[TEST_COOKIE_KEY] === TEST_COOKIE_VALUE;
+  }
+
+  deleteTestCookie(): void {
+    this.delete(TEST_COOKIE_KEY as Key<T>);
+  }
+
+  /** Ends the session: data cleared, row deleted, cookie removed (call on logout). */
+  flush(): void {
+    this.clear();
+    this.key = null;
+  }
+
+  /** Keeps the data under a new key and deletes the old row (call on login, against fixation). */
+  cycleKey(): void {
+    this.key = generateSessionKey();
+    this.modified = true;
+  }
+
+  /**
+   * Sets this session's expiry: seconds of inactivity, a date, `0` for browser close, or
+   * `null` to fall back on the global policy. Stored in the dictionary, like Django does.
+   */
+  setExpiry(value: SessionExpiry): void {
+    const stored = storedExpiry(value);
+    if (stored === undefined) this.delete(EXPIRY_KEY as Key<T>);
+    else this.set(EXPIRY_KEY as Key<T>, stored as T[Key<T>]);
+  }
+
+  /** Seconds until the session expires if saved now. */
+  getExpiryAge(now = new Date()): number {
+    return expiryAge(this.data[EXPIRY_KEY], this.policy.cookieAge, now);
+  }
+
+  /** When the session expires if saved now. */
+  getExpiryDate(now = new Date()): Date {
+    return expiryDate(this.data[EXPIRY_KEY], this.policy.cookieAge, now);
+  }
+
+  /** Whether the cookie lasts only until the browser closes. */
+  getExpireAtBrowserClose(): boolean {
+    return expiresAtBrowserClose(this.data[EXPIRY_KEY], this.policy.expireAtBrowserClose);
+  }
+
+  /**
+   * @internal The JSON to save when the session must be saved, else `undefined`. Nested
+   * changes count: a value handed out and changed in place differs from the loaded JSON.
+   */
+  pendingJson(saveEveryRequest: boolean): string | undefined {
+    if (this.isEmpty()) return undefined;
+    if (!this.modified && !this.exposed && !saveEveryRequest) return undefined;
+    const json = JSON.stringify(this.data);
+    return this.modified || saveEveryRequest || json !== this.baselineJson ? json : undefined;
+  }
+
+  /** @internal Records a successful save of `json` under `key`. */
+  markSaved(key: string, json: string): void {
+    this.key = key;
+    this.storedKey = key;
+    this.baselineJson = json;
+    this.modified = false;
+  }
+
+  /** @internal Records that the row of `storedKey` is gone. */
+  markDeleted(): void {
+    this.storedKey = null;
+  }
+
+  private expose<V>(value: V): V {
+    if (typeof value === 'object' && value !== null) this.exposed = true;
+    return value;
+  }
+}

@@ -1,0 +1,76 @@
+import type { ServerResponse } from 'node:http';
+import type { ResolvedSessionOptions } from './session-options.js';
+
+const EPOCH = 'Thu, 01 Jan 1970 00:00:00 GMT';
+
+/**
+ * Reads the session cookie from a request and writes it to a response, with the attributes
+ * fixed once from the options.
+ */
+export class SessionCookie {
+  readonly name: string;
+  private readonly attributes: string;
+  private readonly deletion: string;
+
+  constructor(options: ResolvedSessionOptions) {
+    this.name = options.cookieName;
+    const path = `; Path=${options.cookiePath}`;
+    const domain = options.cookieDomain ? `; Domain=${options.cookieDomain}` : '';
+    const sameSite = options.cookieSameSite ? `; SameSite=${options.cookieSameSite}` : '';
+    const secure = options.cookieSecure ? '; Secure' : '';
+    const httpOnly = options.cookieHttpOnly ? '; HttpOnly' : '';
+    this.attributes = `${domain}${httpOnly}${path}${sameSite}${secure}`;
+    // As Django deletes it: no HttpOnly, Secure only where the browser insists on it.
+    const deletionSecure =
+      options.cookieSameSite === 'None' || /^__(Secure|Host)-/.test(this.name) ? '; Secure' : '';
+    this.deletion = `${this.name}=""${domain}; expires=${EPOCH}; Max-Age=0${path}${sameSite}${deletionSecure}`;
+  }
+
+  /**
+   * The session cookie's value in a `Cookie` header: the first of that name, without quotes;
+   * `undefined` when there is none.
+   */
+  read(header: string | undefined): string | undefined {
+    if (!header || !header.includes(this.name)) return undefined;
+    for (const part of header.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq !== -1 && part.slice(0, eq).trim() === this.name) {
+        const value = part.slice(eq + 1).trim();
+        return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+      }
+    }
+    return undefined;
+  }
+
+  /** Sends `key`, valid for `maxAge` seconds from `now`, or until the browser closes when `undefined`. */
+  set(res: ServerResponse, key: string, maxAge: number | undefined, now: Date): void {
+    const lifetime =
+      maxAge === undefined
+        ? ''
+        : `; expires=${new Date(now.getTime() + maxAge * 1000).toUTCString()}; Max-Age=${maxAge}`;
+    appendHeader(res, 'Set-Cookie', `${this.name}=${key}${lifetime}${this.attributes}`);
+  }
+
+  /** Tells the browser to drop the cookie. */
+  delete(res: ServerResponse): void {
+    appendHeader(res, 'Set-Cookie', this.deletion);
+  }
+}
+
+/** Adds `Cookie` to the response's `Vary` header unless it is there already. */
+export function varyOnCookie(res: ServerResponse): void {
+  if (res.headersSent) return;
+  const current = res.getHeader('Vary');
+  if (current === undefined) {
+    res.setHeader('Vary', 'Cookie');
+    return;
+  }
+  const fields = String(current).split(',').map((field) => field.trim().toLowerCase());
+  if (!fields.includes('cookie') && !fields.includes('*')) res.setHeader('Vary', `${current}, Cookie`);
+}
+
+function appendHeader(res: ServerResponse, name: string, value: string): void {
+  const current = res.getHeader(name);
+  if (current === undefined) res.setHeader(name, value);
+  else res.setHeader(name, Array.isArray(current) ? [...current, value] : [String(current), value]);
+}

@@ -1,0 +1,111 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { RequestSession } from './request-session.js';
+import { SessionCodec } from './session-codec.js';
+import { SessionCookie } from './session-cookie.js';
+import { SessionInterruptedError, SessionStoreUnavailableError } from './session.errors.js';
+import { generateSessionKey } from './session-key.js';
+import type { ResolvedSessionOptions } from './session-options.js';
+import { SessionKeyTakenError, SessionStore, type SessionRecord } from './session-store.interface.js';
+import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
+
+/** The outcome of a save: what the cookie must carry. */
+export interface SavedSession {
+  key: string;
+  /** Seconds the cookie lives; `undefined` for a browser-session cookie. */
+  maxAge: number | undefined;
+}
+
+const EMPTY = { key: null, data: {}, json: '{}' } as const;
+// A collision of 165-bit random keys means a broken random source; stop rather than loop.
+const MAX_KEY_ATTEMPTS = 5;
+
+/**
+ * Loads sessions from the store and writes them back: Django's `SessionStore`, between the
+ * dictionary ({@link RequestSession}) and the storage backend ({@link SessionStore}).
+ */
+@Injectable()
+export class SessionEngine {
+  readonly cookie: SessionCookie;
+  private readonly codec: SessionCodec;
+  private readonly logger = new Logger('SessionEngine');
+
+  constructor(
+    @Inject(RESOLVED_SESSION_OPTIONS) readonly options: ResolvedSessionOptions,
+    @Inject(SessionStore) private readonly store: SessionStore,
+  ) {
+    this.cookie = new SessionCookie(options);
+    this.codec = new SessionCodec(options.secret, options.secretFallbacks);
+  }
+
+  /**
+   * The session stored under `key`, or a new empty one when `key` is `null`, unknown or
+   * expired. A row whose signature does not verify reads as empty, keeping its key.
+   */
+  async open(key: string | null): Promise<RequestSession> {
+    const row = key === null ? undefined : await this.call(() => this.store.load(key));
+    if (key === null || row === undefined) return new RequestSession({ ...EMPTY, data: {} }, this.options);
+    const decoded = this.codec.decode(key, row.data);
+    if (decoded === undefined) {
+      this.logger.warn(
+        `Session ${key.slice(0, 4)}…: stored data failed verification (edited, forged or signed ` +
+          'with an unknown secret); reading it as an empty session.',
+      );
+      return new RequestSession({ ...EMPTY, key, data: {} }, this.options);
+    }
+    return new RequestSession({ key, ...decoded }, this.options);
+  }
+
+  /**
+   * Writes what the request did to `session`: deletes the row of a flushed session, and when
+   * `mayWrite` and the session needs saving, creates or updates its row (a cycled key gets a new
+   * row, and its old one goes). Returns what the cookie must carry when a row was written.
+   */
+  async persist(session: RequestSession, mayWrite: boolean, now = new Date()): Promise<SavedSession | undefined> {
+    const stored = session.storedKey;
+    if (session.sessionKey === null && stored !== null) {
+      await this.call(() => this.store.delete(stored));
+      session.markDeleted();
+    }
+    const json = mayWrite ? session.pendingJson(this.options.saveEveryRequest) : undefined;
+    if (json === undefined) return undefined;
+
+    const expiresAt = session.getExpiryDate(now);
+    let key = session.sessionKey;
+    if (key !== null && key === session.storedKey) {
+      const record = { data: this.codec.encode(key, json), expiresAt };
+      if (!(await this.call(() => this.store.update(key!, record)))) throw new SessionInterruptedError();
+    } else {
+      key = await this.insert(key ?? generateSessionKey(), json, expiresAt);
+      const previous = session.storedKey;
+      if (previous !== null) await this.call(() => this.store.delete(previous));
+    }
+    session.markSaved(key, json);
+    const maxAge = session.getExpireAtBrowserClose() ? undefined : Math.max(0, session.getExpiryAge(now));
+    return { key, maxAge };
+  }
+
+  /** Inserts a row under `key`, or under fresh keys while the key is taken; returns the key used. */
+  private async insert(key: string, json: string, expiresAt: Date): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      const record: SessionRecord = { data: this.codec.encode(key, json), expiresAt };
+      try {
+        await this.call(() => this.store.create(key, record));
+        return key;
+      } catch (error) {
+        if (!(error instanceof SessionKeyTakenError) || attempt === MAX_KEY_ATTEMPTS) throw error;
+        key = generateSessionKey();
+      }
+    }
+  }
+
+  /** Runs a store operation, turning its failures into a 503 for the client and a log line here. */
+  private async call<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (error instanceof SessionKeyTakenError) throw error;
+      this.logger.error(`Session store failed: ${(error as Error)?.message ?? error}`);
+      throw new SessionStoreUnavailableError({ cause: error });
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import { Logger } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import type { RequestSession } from './request-session.js';
+import { varyOnCookie } from './session-cookie.js';
+import type { SessionEngine } from './session-engine.js';
+import { isWellFormedSessionKey } from './session-key.js';
+import { SESSION_HANDLE } from './session.constants.js';
+
+const logger = new Logger('SessionHandle');
+
+/**
+ * One request's lazy link to its session: created by the middleware with no I/O, it loads the
+ * session from the store the first time a guard, interceptor or handler asks for it, and applies
+ * Django's response policy once, when the response is committed.
+ */
+export class SessionHandle {
+  private session: RequestSession | undefined;
+  private loading: Promise<RequestSession> | undefined;
+  private committed = false;
+  private endHooked = false;
+
+  constructor(
+    private readonly engine: SessionEngine,
+    private readonly res: ServerResponse,
+    /** The session cookie as the client sent it, if it sent one. */
+    private readonly cookieValue: string | undefined,
+  ) {
+    // A client cookie may need deleting even when the interceptor never runs (a guard said no).
+    if (cookieValue !== undefined) this.commitBeforeEnd();
+  }
+
+  /** The session once loaded, else `undefined`. */
+  get loaded(): RequestSession | undefined {
+    return this.session;
+  }
+
+  /** The session, read from the store on the first call. */
+  load(): Promise<RequestSession> {
+    if (this.loading) return this.loading;
+    varyOnCookie(this.res);
+    this.commitBeforeEnd();
+    const key = isWellFormedSessionKey(this.cookieValue) ? this.cookieValue : null;
+    this.loading = this.engine.open(key).then((session) => (this.session = session));
+    return this.loading;
+  }
+
+  /**
+   * Applies the save and cookie policy for a response with `status`; later calls do nothing.
+   * Saves only below 500; deletes the cookie of a session that ended empty; re-sends it after a
+   * save.
+   */
+  async commit(status: number): Promise<void> {
+    if (this.committed) return;
+    this.committed = true;
+    const present = this.cookieValue !== undefined;
+    let session = this.loading ? await this.loading : undefined;
+    if (!session) {
+      const wellFormed = isWellFormedSessionKey(this.cookieValue);
+      if (present && !wellFormed) return this.deleteCookie();
+      // Saving every request needs to know whether the client's session is empty.
+      if (!(present && this.engine.options.saveEveryRequest)) return;
+      session = await this.load();
+    }
+    const now = new Date();
+    const saved = await this.engine.persist(session, status < 500, now);
+    if (present && session.isEmpty()) return this.deleteCookie();
+    if (saved && this.writable()) this.engine.cookie.set(this.res, saved.key, saved.maxAge, now);
+  }
+
+  private deleteCookie(): void {
+    if (!this.writable()) return;
+    this.engine.cookie.delete(this.res);
+    varyOnCookie(this.res);
+  }
+
+  private writable(): boolean {
+    if (!this.res.headersSent) return true;
+    logger.warn('Response headers were sent before the session was committed; the cookie was not updated.');
+    return false;
+  }
+
+  /**
+   * Responses that bypass the interceptor (a guard's rejection, an exception filter, `@Res()`)
+   * still get the policy: the response's end waits for the commit.
+   */
+  private commitBeforeEnd(): void {
+    if (this.endHooked) return;
+    this.endHooked = true;
+    const res = this.res;
+    const end = res.end;
+    res.end = ((...args: Parameters<typeof end>) => {
+      res.end = end;
+      if (this.committed) return end.apply(res, args);
+      this.commit(res.statusCode)
+        .catch((error: Error) => logger.error(`Session commit failed: ${error.message}`))
+        .finally(() => end.apply(res, args));
+      return res;
+    }) as typeof end;
+  }
+}
+
+/** A request as the session layer sees it. */
+export interface RequestWithSession {
+  [SESSION_HANDLE]?: SessionHandle;
+}
+
+/** The handle the middleware attached to `req`, if any. */
+export function sessionHandleOf(req: object): SessionHandle | undefined {
+  return (req as RequestWithSession)[SESSION_HANDLE];
+}

@@ -1,0 +1,48 @@
+/** A live session row as a store returns it. */
+export interface StoredSession {
+  /** The signed, encoded dictionary (`session_data`). */
+  data: string;
+}
+
+/** A session row as a store writes it. */
+export interface SessionRecord {
+  data: string;
+  /** When the row stops being live (`expire_date`). */
+  expiresAt: Date;
+}
+
+/**
+ * Where sessions are kept: Django's session backend contract. Writes are either "create" or
+ * "update", never a blind upsert, so a store can refuse a write that would overwrite a row it
+ * should not.
+ *
+ * The interface doubles as its DI token ({@link SessionStore} the symbol).
+ */
+export interface SessionStore {
+  /** The live session under `key`; `undefined` when there is none or it has expired. */
+  load(key: string): Promise<StoredSession | undefined>;
+  /**
+   * Inserts a new row. Rejects with {@link SessionKeyTakenError} when a row (live or expired)
+   * already holds `key`, and stores nothing in that case.
+   */
+  create(key: string, record: SessionRecord): Promise<void>;
+  /** Overwrites the row under `key`; resolves `false` (and writes nothing) when there is none. */
+  update(key: string, record: SessionRecord): Promise<boolean>;
+  /** Removes the row under `key`, if any. */
+  delete(key: string): Promise<void>;
+  /** Whether a live row holds `key`. */
+  exists(key: string): Promise<boolean>;
+  /** Removes every row expired at `now`; resolves how many went. */
+  clearExpired(now?: Date): Promise<number>;
+}
+
+/** DI token of the {@link SessionStore} in use. */
+export const SessionStore = Symbol('SessionStore');
+
+/** A `create()` hit a key that is already stored (Django's `CreateError`). */
+export class SessionKeyTakenError extends Error {
+  override name = 'SessionKeyTakenError';
+  constructor() {
+    super('A session with this key already exists');
+  }
+}

@@ -1,0 +1,18 @@
+import { BadRequestException, ServiceUnavailableException } from '@nestjs/common';
+
+/** The store could not be reached or failed; the client gets a 503 with a short message. */
+export class SessionStoreUnavailableError extends ServiceUnavailableException {
+  constructor(options?: { cause?: unknown }) {
+    super('Session storage is unavailable; try again shortly.', options);
+  }
+}
+
+/**
+ * The session's row disappeared while the request ran (a concurrent logout or cleanup), so
+ * saving it would bring a deleted session back. Django answers this with a 400 as well.
+ */
+export class SessionInterruptedError extends BadRequestException {
+  constructor() {
+    super('The session ended while this request was running; please retry.');
+  }
+}

@@ -1,0 +1,59 @@
+import { Global, Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { APP_INTERCEPTOR } from '@nestjs/core';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { SessionEngine } from './session-engine.js';
+import { SessionInterceptor } from './session.interceptor.js';
+import { SessionMiddleware } from './session.middleware.js';
+import { SESSION_MODULE_OPTIONS, SessionConfigurableModule } from './session.module-definition.js';
+import {
+  resolveSessionOptions,
+  SessionConfigError,
+  type ResolvedSessionOptions,
+  type SessionModuleOptions,
+} from './session-options.js';
+import { SessionStore } from './session-store.interface.js';
+import { TypeOrmSessionStore } from './typeorm-session.store.js';
+import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
+
+/**
+ * Django's session framework for Nest: every HTTP request gets a lazy session, handlers take it
+ * with `@Session()`, guards with `loadSession()`, and it is saved as Django saves it.
+ *
+ * `SessionModule.forRoot(options)` or `SessionModule.forRootAsync({ useFactory, inject })`, once,
+ * in the application module. Without a `store`, sessions go to the `session` table of the
+ * application's default TypeORM data source.
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: RESOLVED_SESSION_OPTIONS,
+      inject: [SESSION_MODULE_OPTIONS],
+      useFactory: (options: SessionModuleOptions) => resolveSessionOptions(options),
+    },
+    {
+      provide: SessionStore,
+      inject: [RESOLVED_SESSION_OPTIONS, { token: getDataSourceToken(), optional: true }],
+      useFactory: (options: ResolvedSessionOptions, dataSource?: DataSource) => {
+        if (options.store) return options.store;
+        if (!dataSource) {
+          throw new SessionConfigError(
+            'SessionModule: no store. Import TypeOrmModule.forRoot() with SessionEntity, or pass ' +
+              '`store` (e.g. new TypeOrmSessionStore(dataSource) for a named data source).',
+          );
+        }
+        return new TypeOrmSessionStore(dataSource);
+      },
+    },
+    SessionEngine,
+    SessionMiddleware,
+    { provide: APP_INTERCEPTOR, useClass: SessionInterceptor },
+  ],
+  exports: [RESOLVED_SESSION_OPTIONS, SessionStore, SessionEngine],
+})
+export class SessionModule extends SessionConfigurableModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(SessionMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+  }
+}
