@@ -12,6 +12,7 @@ import { SessionModule } from './session/index.js';
         // The server brings a fresh database up to date at start.
         migrationsRun: true,
         retryAttempts: 1,
+        retryDelay: 500,
       }),
     }),
     SessionModule.forRootAsync({

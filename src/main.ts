@@ -11,14 +11,14 @@ async function bootstrap(): Promise<void> {
   app.enableShutdownHooks();
   const port = Number(process.env.PORT ?? 3000);
   await app.listen(port);
-  logger.log(`Listening on http://localhost:${port}/`);
+  logger.log(`Listening on ${(await app.getUrl()).replace('[::1]', 'localhost')}/`);
 }
 
 bootstrap().catch((error: Error) => {
   const url = process.env.DATABASE_URL;
   const where = url ? `DATABASE_URL=${redactUrl(url)}` : 'the default SQLite file (DATABASE_URL unset)';
   logger.error(`Could not start: ${error.message}`);
-  if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|Access denied|Unknown database|SQLITE_CANTOPEN|DATABASE_URL/i.test(error.message)) {
+  if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|Access denied|Unknown database|SQLITE_/i.test(error.message)) {
     logger.error(`Check the database: ${where}.`);
   }
   process.exit(1);

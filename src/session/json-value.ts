@@ -50,7 +50,7 @@ function findObjectProblem(value: object, path: string, ancestors: Set<object>):
       if (problem) return problem;
     }
     if (isArray && Object.keys(value).length !== (value as unknown[]).length) {
-      return `${path} is a sparse array`;
+      return `${path} is an array with holes or extra properties`;
     }
     return undefined;
   } finally {

@@ -85,7 +85,7 @@ export class RequestSession<T extends object = AnyData> {
    */
   set<K extends Key<T>>(key: K, value: T[K]): this {
     assertJsonValue(key, value);
-    this.data[key] = value;
+    this.write(key, value);
     this.modified = true;
     this.expose(value);
     return this;
@@ -117,7 +117,7 @@ export class RequestSession<T extends object = AnyData> {
   update(values: Partial<T>): this {
     const entries = Object.entries(values);
     for (const [key, value] of entries) assertJsonValue(key, value);
-    for (const [key, value] of entries) this.data[key] = value;
+    for (const [key, value] of entries) this.write(key, value);
     this.modified = true;
     this.exposed ||= entries.some(([, value]) => typeof value === 'object' && value !== null);
     return this;
@@ -162,7 +162,7 @@ export class RequestSession<T extends object = AnyData> {
 
   /** Whether the browser sent back the session that `setTestCookie()` wrote. */
   testCookieWorked(): boolean {
-    return this.data[TEST_COOKIE_KEY] === TEST_COOKIE_VALUE;
+    return this.own(TEST_COOKIE_KEY) === TEST_COOKIE_VALUE;
   }
 
   deleteTestCookie(): void {
@@ -193,17 +193,17 @@ export class RequestSession<T extends object = AnyData> {
 
   /** Seconds until the session expires if saved now. */
   getExpiryAge(now = new Date()): number {
-    return expiryAge(this.data[EXPIRY_KEY], this.policy.cookieAge, now);
+    return expiryAge(this.own(EXPIRY_KEY), this.policy.cookieAge, now);
   }
 
   /** When the session expires if saved now. */
   getExpiryDate(now = new Date()): Date {
-    return expiryDate(this.data[EXPIRY_KEY], this.policy.cookieAge, now);
+    return expiryDate(this.own(EXPIRY_KEY), this.policy.cookieAge, now);
   }
 
   /** Whether the cookie lasts only until the browser closes. */
   getExpireAtBrowserClose(): boolean {
-    return expiresAtBrowserClose(this.data[EXPIRY_KEY], this.policy.expireAtBrowserClose);
+    return expiresAtBrowserClose(this.own(EXPIRY_KEY), this.policy.expireAtBrowserClose);
   }
 
   /**
@@ -228,6 +228,16 @@ export class RequestSession<T extends object = AnyData> {
   /** @internal Records that the row of `storedKey` is gone. */
   markDeleted(): void {
     this.storedKey = null;
+  }
+
+  /** The session's own value under `key`: never one inherited from Object.prototype. */
+  private own(key: string): unknown {
+    return Object.hasOwn(this.data, key) ? this.data[key] : undefined;
+  }
+
+  /** Stores `value` as an own property, so that even a key named `__proto__` is plain data. */
+  private write(key: string, value: unknown): void {
+    Object.defineProperty(this.data, key, { value, writable: true, enumerable: true, configurable: true });
   }
 
   private expose<V>(value: V): V {

@@ -35,6 +35,12 @@ export class SessionEngine {
   ) {
     this.cookie = new SessionCookie(options);
     this.codec = new SessionCodec(options.secret, options.secretFallbacks);
+    if (options.secretIsEphemeral) {
+      this.logger.warn(
+        'No session secret set: using a random one for this process, so sessions end when it ' +
+          'restarts. Set `secret` (SESSION_SECRET for the demo server) to keep them.',
+      );
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants.js';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { from, mergeMap, type Observable } from 'rxjs';

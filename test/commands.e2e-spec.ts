@@ -1,0 +1,70 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
+
+const run = promisify(execFile);
+
+/** Starts the built server; resolves with its output once it listens or exits. */
+function startServer(env: Record<string, string>): Promise<{ code: number | null; output: string; stop(): void }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['dist/src/main.js'], { env: { ...process.env, PORT: '0', ...env } });
+    let output = '';
+    const settle = (code: number | null) => resolve({ code, output, stop: () => child.kill() });
+    const collect = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Listening on')) settle(null);
+    };
+    child.stdout.on('data', collect);
+    child.stderr.on('data', collect);
+    child.on('exit', (code) => settle(code));
+  });
+}
+
+describe('the commands of the README', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'nest-sessions-commands-'));
+  const tables = (file: string) =>
+    new Database(file, { readonly: true })
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+      .all()
+      .map((row) => (row as { name: string }).name);
+
+  // Both tests below need the build; `migration:run` makes it.
+  beforeAll(async () => {
+    await run('npm', ['run', 'migration:run'], {
+      env: { ...process.env, DATABASE_URL: `sqlite:${join(folder, 'cli.sqlite')}` },
+      timeout: 120_000,
+    });
+  }, 120_000);
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('npm run migration:run brings the database that DATABASE_URL names up to date', () => {
+    expect(tables(join(folder, 'cli.sqlite'))).toEqual(expect.arrayContaining(['session', 'migrations']));
+  });
+
+  it('the server migrates a fresh SQLite database at start and listens', async () => {
+    const file = join(folder, 'server.sqlite');
+    const server = await startServer({ DATABASE_URL: `sqlite:${file}`, NODE_ENV: 'development' });
+    server.stop();
+    expect(server.output).toMatch(/Listening on http:\/\/localhost:\d+\//);
+    expect(server.output).toMatch(/No session secret set/);
+    expect(tables(file)).toContain('session');
+  });
+
+  it.each([
+    ['an unknown scheme', 'postgres://localhost/db', /DATABASE_URL has an unsupported scheme "postgres:"/],
+    ['an unreachable server', 'mysql://root@127.0.0.1:1/test', /Check the database: DATABASE_URL=mysql:\/\/root@127\.0\.0\.1:1\/test/],
+  ])('stops at start on %s, naming DATABASE_URL', async (_name, url, message) => {
+    const server = await startServer({ DATABASE_URL: url, NODE_ENV: 'development' });
+    expect(server.code).toBe(1);
+    expect(server.output).toMatch(message);
+  }, 30_000);
+
+  it('refuses to start in production without SESSION_SECRET', async () => {
+    const server = await startServer({ DATABASE_URL: `sqlite:${join(folder, 'p.sqlite')}`, NODE_ENV: 'production' });
+    expect(server.code).toBe(1);
+    expect(server.output).toMatch(/SESSION_SECRET/);
+  });
+});

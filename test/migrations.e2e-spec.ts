@@ -1,0 +1,27 @@
+import { DataSource } from 'typeorm';
+import { testDatabases, testDataSourceOptions } from './support/databases.js';
+
+describe.each(testDatabases())('the session table migration on %s', (db) => {
+  let dataSource: DataSource;
+  beforeEach(async () => {
+    dataSource = await new DataSource({ ...(await testDataSourceOptions(db)), migrationsRun: false }).initialize();
+  });
+  afterEach(() => dataSource.destroy());
+
+  it('creates the table with its primary key and expiry index, and reverts cleanly', async () => {
+    await dataSource.runMigrations();
+    const table = await dataSource.createQueryRunner().getTable('session');
+    expect(table?.columns.map((column) => column.name).sort()).toEqual(['expire_date', 'session_data', 'session_key']);
+    expect(table?.primaryColumns.map((column) => column.name)).toEqual(['session_key']);
+    expect(table?.indices.map((index) => index.columnNames)).toContainEqual(['expire_date']);
+    if (db === 'mariadb') {
+      const [column] = await dataSource.query(
+        `SELECT COLLATION_NAME AS c FROM information_schema.COLUMNS
+         WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'session' AND COLUMN_NAME = 'session_key'`,
+      );
+      expect(column.c).toBe('ascii_bin');
+    }
+    await dataSource.undoLastMigration();
+    expect(await dataSource.createQueryRunner().hasTable('session')).toBe(false);
+  });
+});

@@ -1,0 +1,163 @@
+import type { DataSource } from 'typeorm';
+import {
+  MemorySessionStore,
+  SessionKeyTakenError,
+  TypeOrmSessionStore,
+  generateSessionKey,
+  type SessionStore,
+} from '../src/session/index.js';
+import { createTestDataSource, testDatabases } from './support/databases.js';
+
+interface StoreUnderTest {
+  store: SessionStore;
+  /** The raw `expire_date` text of a row, where the store is a database. */
+  rawExpireDate?: (key: string) => Promise<string>;
+  close(): Promise<void>;
+}
+
+const HOUR = 3_600_000;
+const later = () => new Date(Date.now() + HOUR);
+const earlier = () => new Date(Date.now() - HOUR);
+
+interface Entry {
+  name: string;
+  onDatabase: boolean;
+  open(): Promise<StoreUnderTest>;
+}
+
+const stores: Entry[] = [
+  { name: 'MemorySessionStore', onDatabase: false, open: async () => ({ store: new MemorySessionStore(), close: async () => {} }) },
+  ...testDatabases().map((db): Entry => ({
+    name: `TypeOrmSessionStore on ${db}`,
+    onDatabase: true,
+    open: async () => {
+      const dataSource: DataSource = await createTestDataSource(db);
+      return {
+        store: new TypeOrmSessionStore(dataSource),
+        rawExpireDate: async (key) => {
+          const [row] = await dataSource.query(
+            db === 'sqlite'
+              ? 'SELECT expire_date AS e FROM session WHERE session_key = ?'
+              : 'SELECT DATE_FORMAT(expire_date, "%Y-%m-%d %H:%i:%s.%f") AS e FROM session WHERE session_key = ?',
+            [key],
+          );
+          return String(row.e);
+        },
+        close: () => dataSource.destroy(),
+      };
+    },
+  })),
+];
+
+describe.each(stores)('$name', ({ open, onDatabase }) => {
+  let subject: StoreUnderTest;
+  let store: SessionStore;
+
+  beforeEach(async () => {
+    subject = await open();
+    store = subject.store;
+  });
+  afterEach(() => subject.close());
+
+  it('loads nothing for a key it never stored', async () => {
+    expect(await store.load(generateSessionKey())).toBeUndefined();
+    expect(await store.exists(generateSessionKey())).toBe(false);
+  });
+
+  it('creates a row that load() and exists() then find', async () => {
+    const key = generateSessionKey();
+    await store.create(key, { data: 'signed:{"a":1}', expiresAt: later() });
+    expect(await store.load(key)).toEqual({ data: 'signed:{"a":1}' });
+    expect(await store.exists(key)).toBe(true);
+  });
+
+  it('refuses to create over an existing key and keeps the existing row', async () => {
+    const key = generateSessionKey();
+    await store.create(key, { data: 'first', expiresAt: later() });
+    await expect(store.create(key, { data: 'second', expiresAt: later() })).rejects.toBeInstanceOf(
+      SessionKeyTakenError,
+    );
+    expect(await store.load(key)).toEqual({ data: 'first' });
+  });
+
+  it('refuses to create over an expired row too', async () => {
+    const key = generateSessionKey();
+    await store.create(key, { data: 'old', expiresAt: earlier() });
+    await expect(store.create(key, { data: 'new', expiresAt: later() })).rejects.toBeInstanceOf(
+      SessionKeyTakenError,
+    );
+  });
+
+  it('updates an existing row, even with unchanged values', async () => {
+    const key = generateSessionKey();
+    const expiresAt = later();
+    await store.create(key, { data: 'v1', expiresAt });
+    expect(await store.update(key, { data: 'v2', expiresAt })).toBe(true);
+    expect(await store.update(key, { data: 'v2', expiresAt })).toBe(true);
+    expect(await store.load(key)).toEqual({ data: 'v2' });
+  });
+
+  it('does not update, nor create, a row that is not there', async () => {
+    const key = generateSessionKey();
+    expect(await store.update(key, { data: 'v', expiresAt: later() })).toBe(false);
+    expect(await store.load(key)).toBeUndefined();
+  });
+
+  it('deletes a row, and deleting a missing row is harmless', async () => {
+    const key = generateSessionKey();
+    await store.create(key, { data: 'v', expiresAt: later() });
+    await store.delete(key);
+    await store.delete(key);
+    expect(await store.load(key)).toBeUndefined();
+    expect(await store.exists(key)).toBe(false);
+  });
+
+  it('treats an expired row as absent', async () => {
+    const key = generateSessionKey();
+    await store.create(key, { data: 'v', expiresAt: earlier() });
+    expect(await store.load(key)).toBeUndefined();
+    expect(await store.exists(key)).toBe(false);
+  });
+
+  it('revives an expired row when it is updated with a new expiry', async () => {
+    const key = generateSessionKey();
+    await store.create(key, { data: 'v1', expiresAt: earlier() });
+    expect(await store.update(key, { data: 'v2', expiresAt: later() })).toBe(true);
+    expect(await store.load(key)).toEqual({ data: 'v2' });
+  });
+
+  it('clears exactly the expired rows', async () => {
+    const live = [generateSessionKey(), generateSessionKey()];
+    const expired = [generateSessionKey(), generateSessionKey(), generateSessionKey()];
+    for (const key of live) await store.create(key, { data: 'live', expiresAt: later() });
+    for (const key of expired) await store.create(key, { data: 'old', expiresAt: earlier() });
+    expect(await store.clearExpired()).toBe(3);
+    for (const key of live) expect(await store.load(key)).toEqual({ data: 'live' });
+    expect(await store.clearExpired()).toBe(0);
+  });
+
+  it('tells keys apart byte for byte, upper case included', async () => {
+    const lower = 'a'.repeat(32);
+    const upper = 'A'.repeat(32);
+    await store.create(lower, { data: 'lower', expiresAt: later() });
+    expect(await store.load(upper)).toBeUndefined();
+    await store.create(upper, { data: 'upper', expiresAt: later() });
+    expect(await store.load(lower)).toEqual({ data: 'lower' });
+    expect(await store.load(upper)).toEqual({ data: 'upper' });
+  });
+
+  it('keeps large and non-ASCII data intact', async () => {
+    const key = generateSessionKey();
+    const data = `sig:${JSON.stringify({ text: 'żółć 🍪 "quoted" \\ back', blob: 'x'.repeat(200_000) })}`;
+    await store.create(key, { data, expiresAt: later() });
+    expect(await store.load(key)).toEqual({ data });
+  });
+
+  if (!onDatabase) return;
+  it('stores the expiry in UTC, to the millisecond', async () => {
+    const key = generateSessionKey();
+    const expiresAt = new Date(Date.UTC(2031, 0, 2, 3, 4, 5, 678));
+    await store.create(key, { data: 'v', expiresAt });
+    expect(await subject.rawExpireDate!(key)).toMatch(/^2031-01-02 03:04:05\.678/);
+  });
+});

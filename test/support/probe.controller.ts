@@ -1,0 +1,231 @@
+import {
+  BadRequestException,
+  Catch,
+  Controller,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  HttpException,
+  Injectable,
+  Query,
+  Redirect,
+  Req,
+  Res,
+  UseFilters,
+  UseGuards,
+  UseInterceptors,
+  type ArgumentsHost,
+  type CallHandler,
+  type CanActivate,
+  type ExceptionFilter,
+  type ExecutionContext,
+  type NestInterceptor,
+} from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { loadSession, RequestSession, Session } from '../../src/session/index.js';
+
+/** The shape of the probe's session data. */
+interface ProbeData {
+  id: number;
+  name: string;
+  cart: string[];
+  flag: boolean;
+  guardWasHere: boolean;
+  n: number;
+  [key: string]: unknown;
+}
+type ProbeSession = RequestSession<ProbeData>;
+type TracedRequest = Request & { trace?: string[] };
+
+/** What a stage saw of the session, for the lifecycle tests. */
+async function trace(req: TracedRequest, stage: string): Promise<void> {
+  const session = await loadSession<ProbeData>(req);
+  (req.trace ??= []).push(`${stage}:n=${session.get('n') ?? '-'}`);
+}
+
+@Injectable()
+class NeedsFlagGuard implements CanActivate {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const session = await loadSession<ProbeData>(context);
+    if (session.get('flag') !== true) throw new ForbiddenException('no flag');
+    return true;
+  }
+}
+
+@Injectable()
+class WritingGuard implements CanActivate {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    (await loadSession<ProbeData>(context)).set('guardWasHere', true);
+    return false;
+  }
+}
+
+@Injectable()
+class TraceGuard implements CanActivate {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    await trace(context.switchToHttp().getRequest(), 'guard');
+    return true;
+  }
+}
+
+@Injectable()
+class TraceInterceptor implements NestInterceptor {
+  async intercept(context: ExecutionContext, next: CallHandler) {
+    await trace(context.switchToHttp().getRequest(), 'interceptor');
+    return next.handle();
+  }
+}
+
+@Catch(HttpException)
+class TraceFilter implements ExceptionFilter {
+  async catch(exception: HttpException, host: ArgumentsHost) {
+    const req = host.switchToHttp().getRequest<TracedRequest>();
+    await trace(req, 'filter');
+    host.switchToHttp().getResponse<Response>().status(exception.getStatus()).json({ trace: req.trace });
+  }
+}
+
+/** Routes that exercise one session behaviour each. */
+@Controller()
+export class ProbeController {
+  @Get('untouched')
+  untouched() {
+    return 'untouched';
+  }
+
+  @Get('read')
+  read(@Session() session: ProbeSession) {
+    return session.toJSON();
+  }
+
+  @Get('set')
+  set(@Session() session: ProbeSession, @Query('k') key: string, @Query('v') value: string) {
+    session.set(key, value);
+    return 'ok';
+  }
+
+  @Get('save')
+  save(@Session() session: ProbeSession) {
+    session.set('id', 1).set('name', 'root');
+    return 'saved';
+  }
+
+  @Get('flag')
+  flag(@Session() session: ProbeSession) {
+    session.set('flag', true);
+    return 'flagged';
+  }
+
+  @Get('delete-keys')
+  deleteKeys(@Session() session: ProbeSession) {
+    session.delete('id');
+    session.delete('name');
+    return 'deleted';
+  }
+
+  @Get('flush')
+  flush(@Session() session: ProbeSession) {
+    session.flush();
+    return 'flushed';
+  }
+
+  @Get('cycle')
+  cycle(@Session() session: ProbeSession) {
+    session.cycleKey();
+    return session.sessionKey;
+  }
+
+  @Get('cart/add')
+  addToCart(@Session() session: ProbeSession, @Query('item') item: string) {
+    const cart = session.get('cart');
+    if (cart) cart.push(item); // changed in place: no set(), no modified flag
+    else session.set('cart', [item]);
+    return 'added';
+  }
+
+  @Get('cart')
+  cart(@Session() session: ProbeSession) {
+    return { cart: session.get('cart') ?? [] };
+  }
+
+  @Get('mark-modified')
+  markModified(@Session() session: ProbeSession) {
+    session.modified = true;
+    return 'marked';
+  }
+
+  @Get('expiry')
+  expiry(@Session() session: ProbeSession, @Query('seconds') seconds?: string, @Query('date') date?: string) {
+    session.setExpiry(date ? new Date(date) : seconds === 'null' ? null : Number(seconds));
+    session.set('n', 1);
+    return { age: session.getExpiryAge(), browserClose: session.getExpireAtBrowserClose() };
+  }
+
+  @Get('fail-after-write')
+  failAfterWrite(@Session() session: ProbeSession) {
+    session.set('n', 1);
+    throw new Error('the handler broke');
+  }
+
+  @Get('http-error-after-write')
+  httpErrorAfterWrite(@Session() session: ProbeSession) {
+    session.set('n', 1);
+    throw new BadRequestException('refused after writing');
+  }
+
+  @Get('code-503')
+  @HttpCode(503)
+  code503(@Session() session: ProbeSession) {
+    session.set('n', 1);
+    return 'unavailable';
+  }
+
+  @Get('redirect-after-write')
+  @Redirect('/read', 302)
+  redirectAfterWrite(@Session() session: ProbeSession) {
+    session.set('n', 1);
+  }
+
+  @Get('raw-response')
+  rawResponse(@Session() session: ProbeSession, @Res() res: Response) {
+    session.set('n', 1);
+    res.send('raw');
+  }
+
+  @Get('bad-value')
+  badValue(@Session() session: ProbeSession) {
+    session.set('n', (() => 1) as unknown as number);
+    return 'unreachable';
+  }
+
+  @Get('guarded')
+  @UseGuards(NeedsFlagGuard)
+  guarded() {
+    return 'welcome';
+  }
+
+  @Get('guard-writes')
+  @UseGuards(WritingGuard)
+  guardWrites() {
+    return 'unreachable';
+  }
+
+  @Get('stages')
+  @UseGuards(TraceGuard)
+  @UseInterceptors(TraceInterceptor)
+  async stages(@Session() session: ProbeSession, @Req() req: TracedRequest) {
+    await trace(req, 'handler');
+    session.set('n', (session.get('n') ?? 0) + 1);
+    return { trace: req.trace };
+  }
+
+  @Get('stages-error')
+  @UseGuards(TraceGuard)
+  @UseInterceptors(TraceInterceptor)
+  @UseFilters(TraceFilter)
+  async stagesError(@Session() session: ProbeSession, @Req() req: TracedRequest) {
+    await trace(req, 'handler');
+    session.set('n', (session.get('n') ?? 0) + 1);
+    throw new BadRequestException('after the handler wrote');
+  }
+}
