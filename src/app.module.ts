@@ -1,14 +1,29 @@
 import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BlogModule } from './blog/index.js';
+import {
+  blogOptionsFrom,
+  ENVIRONMENT_KEYS,
+  sessionOptionsFrom,
+  validateEnvironment,
+  type Environment,
+} from './config/environment.js';
 import { dataSourceOptionsFromUrl } from './database/database-url.js';
 import { SessionModule } from './session/index.js';
 
-/** The demo server: sessions on the database `DATABASE_URL` names. */
+/** The environment as `ConfigModule` validated it, as one typed object. */
+const environment = (config: ConfigService<Environment, true>) =>
+  Object.fromEntries(ENVIRONMENT_KEYS.map((key) => [key, config.get(key)])) as Environment;
+
+/** The demo server: the blog views, with sessions on the database `DATABASE_URL` names. */
 @Module({
   imports: [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateEnvironment }),
     TypeOrmModule.forRootAsync({
-      useFactory: () => ({
-        ...dataSourceOptionsFromUrl(process.env.DATABASE_URL),
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Environment, true>) => ({
+        ...dataSourceOptionsFromUrl(environment(config).DATABASE_URL),
         // The server brings a fresh database up to date at start.
         migrationsRun: true,
         retryAttempts: 1,
@@ -16,7 +31,12 @@ import { SessionModule } from './session/index.js';
       }),
     }),
     SessionModule.forRootAsync({
-      useFactory: () => ({ secret: process.env.SESSION_SECRET }),
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Environment, true>) => sessionOptionsFrom(environment(config)),
+    }),
+    BlogModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<Environment, true>) => blogOptionsFrom(environment(config)),
     }),
   ],
 })

@@ -1,16 +1,18 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
+import { configureApp } from './app.setup.js';
 import { redactUrl } from './database/database-url.js';
 
 const logger = new Logger('Main');
 
 async function bootstrap(): Promise<void> {
-  const app = await NestFactory.create(AppModule, { abortOnError: false });
+  const app = configureApp(await NestFactory.create<NestExpressApplication>(AppModule, { abortOnError: false }));
   app.enableShutdownHooks();
-  const port = Number(process.env.PORT ?? 3000);
-  await app.listen(port);
+  await app.listen(app.get(ConfigService).getOrThrow<number>('PORT'));
   logger.log(`Listening on ${(await app.getUrl()).replace('[::1]', 'localhost')}/`);
 }
 

@@ -9,7 +9,7 @@ export {
 } from './session-options.js';
 export { Session, loadSession } from './session.decorator.js';
 export { RequestSession, type ExpiryPolicy } from './request-session.js';
-export type { SessionExpiry } from './session-expiry.js';
+export { EXPIRY_KEY as SESSION_EXPIRY_KEY, type SessionExpiry } from './session-expiry.js';
 export { SessionValueError, type JsonValue } from './json-value.js';
 export { SessionEntity, SESSION_TABLE } from './session.entity.js';
 export { sessionMigrations } from './migrations/index.js';

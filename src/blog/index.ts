@@ -1,0 +1,2 @@
+export { BlogModule, BLOG_VIEWS_DIR } from './blog.module.js';
+export type { BlogModuleOptions } from './blog.module-definition.js';

@@ -1,0 +1,97 @@
+import type { BlogModuleOptions } from '../blog/index.js';
+import type { SessionModuleOptions } from '../session/index.js';
+
+/** The demo server's settings, read from the environment (Django's names where one exists). */
+export interface Environment {
+  /** Port to listen on. Default 3000. */
+  PORT: number;
+  /** Database to use; unset = the SQLite file `data/nest-sessions.sqlite`. */
+  DATABASE_URL?: string;
+  /** Signs session data; required when NODE_ENV is not development/test. */
+  SESSION_SECRET?: string;
+  SESSION_COOKIE_AGE?: number;
+  SESSION_EXPIRE_AT_BROWSER_CLOSE?: boolean;
+  SESSION_SAVE_EVERY_REQUEST?: boolean;
+  SESSION_COOKIE_SECURE?: boolean;
+  SESSION_COOKIE_NAME?: string;
+  /** The lousy login's credentials. Default root / pass. */
+  LOUSY_LOGIN_USERNAME?: string;
+  LOUSY_LOGIN_PASSWORD?: string;
+}
+
+/** The variables {@link validateEnvironment} reads. */
+export const ENVIRONMENT_KEYS = [
+  'PORT',
+  'DATABASE_URL',
+  'SESSION_SECRET',
+  'SESSION_COOKIE_AGE',
+  'SESSION_EXPIRE_AT_BROWSER_CLOSE',
+  'SESSION_SAVE_EVERY_REQUEST',
+  'SESSION_COOKIE_SECURE',
+  'SESSION_COOKIE_NAME',
+  'LOUSY_LOGIN_USERNAME',
+  'LOUSY_LOGIN_PASSWORD',
+] as const satisfies readonly (keyof Environment)[];
+
+/** An environment variable holds a value the server cannot use. */
+export class EnvironmentError extends Error {
+  override name = 'EnvironmentError';
+}
+
+const TRUE = ['true', '1', 'yes', 'on'];
+const FALSE = ['false', '0', 'no', 'off'];
+
+/**
+ * Checks and converts the variables of {@link Environment} (for `ConfigModule`'s `validate`).
+ * Throws an {@link EnvironmentError} naming the first variable that is wrong.
+ */
+export function validateEnvironment(raw: Record<string, unknown>): Environment {
+  const text = (name: string) => {
+    const value = raw[name];
+    return value === undefined || value === '' ? undefined : String(value);
+  };
+  const integer = (name: string, min: number, max: number) => {
+    const value = text(name);
+    if (value === undefined) return undefined;
+    const number = Number(value);
+    if (!/^\d+$/.test(value) || number < min || number > max) {
+      throw new EnvironmentError(`${name} must be a whole number from ${min} to ${max}, got "${value}".`);
+    }
+    return number;
+  };
+  const flag = (name: string) => {
+    const value = text(name)?.toLowerCase();
+    if (value === undefined) return undefined;
+    if (TRUE.includes(value)) return true;
+    if (FALSE.includes(value)) return false;
+    throw new EnvironmentError(`${name} must be true or false, got "${text(name)}".`);
+  };
+  return {
+    PORT: integer('PORT', 0, 65_535) ?? 3000,
+    DATABASE_URL: text('DATABASE_URL'),
+    SESSION_SECRET: text('SESSION_SECRET'),
+    SESSION_COOKIE_AGE: integer('SESSION_COOKIE_AGE', 1, Number.MAX_SAFE_INTEGER),
+    SESSION_EXPIRE_AT_BROWSER_CLOSE: flag('SESSION_EXPIRE_AT_BROWSER_CLOSE'),
+    SESSION_SAVE_EVERY_REQUEST: flag('SESSION_SAVE_EVERY_REQUEST'),
+    SESSION_COOKIE_SECURE: flag('SESSION_COOKIE_SECURE'),
+    SESSION_COOKIE_NAME: text('SESSION_COOKIE_NAME'),
+    LOUSY_LOGIN_USERNAME: text('LOUSY_LOGIN_USERNAME'),
+    LOUSY_LOGIN_PASSWORD: text('LOUSY_LOGIN_PASSWORD'),
+  };
+}
+
+/** The session options the environment asks for (unset ones keep the library's defaults). */
+export function sessionOptionsFrom(env: Environment): SessionModuleOptions {
+  return {
+    secret: env.SESSION_SECRET,
+    cookieAge: env.SESSION_COOKIE_AGE,
+    expireAtBrowserClose: env.SESSION_EXPIRE_AT_BROWSER_CLOSE,
+    saveEveryRequest: env.SESSION_SAVE_EVERY_REQUEST,
+    cookieSecure: env.SESSION_COOKIE_SECURE,
+    cookieName: env.SESSION_COOKIE_NAME,
+  };
+}
+
+export function blogOptionsFrom(env: Environment): BlogModuleOptions {
+  return { username: env.LOUSY_LOGIN_USERNAME, password: env.LOUSY_LOGIN_PASSWORD };
+}
