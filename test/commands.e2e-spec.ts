@@ -47,10 +47,20 @@ describe('the commands of the README', () => {
   it('the server migrates a fresh SQLite database at start and listens', async () => {
     const file = join(folder, 'server.sqlite');
     const server = await startServer({ DATABASE_URL: `sqlite:${file}`, NODE_ENV: 'development' });
-    server.stop();
-    expect(server.output).toMatch(/Listening on http:\/\/localhost:\d+\//);
-    expect(server.output).toMatch(/No session secret set/);
-    expect(tables(file)).toContain('session');
+    try {
+      const url = /Listening on (http:\/\/localhost:\d+\/)/.exec(server.output)?.[1];
+      expect(url).toBeDefined();
+      expect(server.output).toMatch(/No session secret set/);
+      expect(tables(file)).toContain('session');
+      const home = await fetch(url!);
+      expect(home.status).toBe(200);
+      expect(await home.text()).toContain('href="/lousy-login/"');
+      const saved = await fetch(`${url}save-session-data/`);
+      expect(await saved.text()).toBe('Session Data Saved');
+      expect(saved.headers.get('set-cookie')).toMatch(/^sessionid=[a-z0-9]{32};/);
+    } finally {
+      server.stop();
+    }
   });
 
   it.each([
@@ -61,6 +71,16 @@ describe('the commands of the README', () => {
     expect(server.code).toBe(1);
     expect(server.output).toMatch(message);
   }, 30_000);
+
+  it('refuses a bad setting at start, naming the variable', async () => {
+    const server = await startServer({
+      DATABASE_URL: `sqlite:${join(folder, 'bad.sqlite')}`,
+      NODE_ENV: 'development',
+      SESSION_COOKIE_AGE: 'two weeks',
+    });
+    expect(server.code).toBe(1);
+    expect(server.output).toMatch(/SESSION_COOKIE_AGE must be a whole number/);
+  });
 
   it('refuses to start in production without SESSION_SECRET', async () => {
     const server = await startServer({ DATABASE_URL: `sqlite:${join(folder, 'p.sqlite')}`, NODE_ENV: 'production' });

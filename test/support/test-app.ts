@@ -1,4 +1,5 @@
-import type { INestApplication, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
@@ -20,11 +21,19 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** More of the app under test. */
+export interface TestAppExtras {
+  imports?: (Type | DynamicModule | Promise<DynamicModule>)[];
+  /** Runs on the app before it starts, as `main.ts` would. */
+  configure?: (app: NestExpressApplication) => void;
+}
+
 /** A running Nest app with SessionModule on a fresh database of kind `db`. */
 export async function createTestApp(
   db: TestDatabase,
   controllers: Type[],
   session: SessionModuleOptions = {},
+  extras: TestAppExtras = {},
 ): Promise<TestApp> {
   const queries = new QueryCounter();
   const options = await testDataSourceOptions(db, queries);
@@ -32,10 +41,12 @@ export async function createTestApp(
     imports: [
       TypeOrmModule.forRoot(options),
       SessionModule.forRoot({ secret: TEST_SECRET, ...session }),
+      ...(extras.imports ?? []),
     ],
     controllers,
   }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
+  extras.configure?.(app);
   await app.init();
   const dataSource = app.get<DataSource>(getDataSourceToken());
   return {

@@ -1,0 +1,54 @@
+import { blogOptionsFrom, EnvironmentError, sessionOptionsFrom, validateEnvironment } from './environment.js';
+
+describe('validateEnvironment', () => {
+  it('defaults PORT to 3000 and leaves the rest unset', () => {
+    const env = validateEnvironment({});
+    expect(env.PORT).toBe(3000);
+    expect(sessionOptionsFrom(env)).toEqual({
+      secret: undefined,
+      cookieAge: undefined,
+      expireAtBrowserClose: undefined,
+      saveEveryRequest: undefined,
+      cookieSecure: undefined,
+      cookieName: undefined,
+    });
+    expect(blogOptionsFrom(env)).toEqual({ username: undefined, password: undefined });
+  });
+
+  it('converts numbers and flags, and maps them to the session options', () => {
+    const env = validateEnvironment({
+      PORT: '8080',
+      SESSION_SECRET: 's'.repeat(40),
+      SESSION_COOKIE_AGE: '3600',
+      SESSION_EXPIRE_AT_BROWSER_CLOSE: 'true',
+      SESSION_SAVE_EVERY_REQUEST: 'no',
+      SESSION_COOKIE_SECURE: '1',
+      SESSION_COOKIE_NAME: 'sid',
+      LOUSY_LOGIN_USERNAME: 'alice',
+      LOUSY_LOGIN_PASSWORD: 'wonderland',
+    });
+    expect(env.PORT).toBe(8080);
+    expect(sessionOptionsFrom(env)).toEqual({
+      secret: 's'.repeat(40),
+      cookieAge: 3600,
+      expireAtBrowserClose: true,
+      saveEveryRequest: false,
+      cookieSecure: true,
+      cookieName: 'sid',
+    });
+    expect(blogOptionsFrom(env)).toEqual({ username: 'alice', password: 'wonderland' });
+  });
+
+  it.each([
+    ['SESSION_COOKIE_AGE', 'two weeks'],
+    ['SESSION_COOKIE_AGE', '0'],
+    ['SESSION_COOKIE_AGE', '-5'],
+    ['SESSION_COOKIE_AGE', '1.5'],
+    ['PORT', '70000'],
+    ['SESSION_EXPIRE_AT_BROWSER_CLOSE', 'maybe'],
+    ['SESSION_COOKIE_SECURE', 'TRUEISH'],
+  ])('refuses %s=%s, naming the variable', (name, value) => {
+    expect(() => validateEnvironment({ [name]: value })).toThrow(EnvironmentError);
+    expect(() => validateEnvironment({ [name]: value })).toThrow(new RegExp(`^${name} must be .*"${value}"`));
+  });
+});

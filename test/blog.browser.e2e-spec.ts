@@ -1,0 +1,121 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createBlogApp } from './support/blog-app.js';
+import type { TestApp } from './support/test-app.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
+// As root, in a closed network: no sandbox, no GPU, no calls home.
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync'];
+
+const ci = ['1', 'true'].includes(String(process.env.CI).toLowerCase());
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium && ci) throw new Error(`CI=true but ${CHROMIUM} is missing: apt-get install -y chromium`);
+if (!haveChromium) console.warn(`Skipping the browser tests: ${CHROMIUM} is not installed (apt-get install -y chromium).`);
+
+(haveChromium ? describe : describe.skip)('the blog demo in a real browser (Chromium)', () => {
+  let t: TestApp;
+  let base: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    t = await createBlogApp('sqlite');
+    await t.app.listen(0, '127.0.0.1');
+    base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function withPage(use: (page: Page, context: BrowserContext) => Promise<void>): Promise<void> {
+    const context = await browser.newContext();
+    try {
+      await use(await context.newPage(), context);
+    } finally {
+      await context.close();
+    }
+  }
+
+  const body = (page: Page) => page.locator('body').innerText();
+
+  it('clicks through the cookie test from the home page: passed', async () => {
+    await withPage(async (page) => {
+      await page.goto(`${base}/`);
+      await page.click('a[href="/test-session/"]');
+      expect(await body(page)).toBe('Testing session cookie');
+      await page.goBack();
+      await page.click('a[href="/test-delete/"]');
+      expect(await body(page)).toBe('Cookie test passed');
+    });
+  });
+
+  it('clicks through save, read and delete from the home page', async () => {
+    await withPage(async (page) => {
+      const visit = async (path: string) => {
+        await page.goto(`${base}/`);
+        await page.click(`a[href="${path}"]`);
+        return body(page);
+      };
+      expect(await visit('/save-session-data/')).toBe('Session Data Saved');
+      const lines = (await visit('/access-session-data/')).split('\n').map((line) => line.trim()).filter(Boolean);
+      expect(lines).toEqual(['Id : 1', 'Name : root', 'Password : rootpass']);
+      expect(await visit('/delete-session-data/')).toBe('Session Data cleared');
+      expect(await visit('/access-session-data/')).toBe('No session data');
+    });
+  });
+
+  it('with cookies blocked in the browser, the cookie test fails', async () => {
+    const profile = mkdtempSync(join(tmpdir(), 'nest-sessions-chromium-'));
+    // Chromium's own setting "block all cookies", as a user would choose it.
+    mkdirSync(join(profile, 'Default'));
+    writeFileSync(
+      join(profile, 'Default', 'Preferences'),
+      JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }),
+    );
+    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${base}/test-session/`);
+      expect(await body(page)).toBe('Testing session cookie');
+      await page.goto(`${base}/test-delete/`);
+      expect(await body(page)).toBe('Cookie test failed');
+      expect(await context.cookies(base)).toEqual([]);
+    } finally {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('logs in with a wrong then the right password, sees the secret, logs out', async () => {
+    await withPage(async (page) => {
+      await page.goto(`${base}/`);
+      await page.click('a[href="/lousy-secret/"]');
+      expect(new URL(page.url()).pathname).toBe('/lousy-login/');
+
+      await page.fill('input[name=username]', 'root');
+      await page.fill('input[name=password]', 'wrong');
+      await page.click('input[type=submit]');
+      await expect(page.locator('.error').innerText()).resolves.toBe('Error wrong username/password');
+      await page.screenshot({ path: join(SCREENSHOTS, 'login-error.png'), fullPage: true });
+
+      await page.fill('input[name=username]', 'root');
+      await page.fill('input[name=password]', 'pass');
+      await page.click('input[type=submit]');
+      expect(new URL(page.url()).pathname).toBe('/lousy-secret/');
+      expect(await body(page)).toContain('This is a secret page');
+      await page.screenshot({ path: join(SCREENSHOTS, 'secret-page.png'), fullPage: true });
+
+      await page.click('a[href="/lousy-logout/"]');
+      expect(await body(page)).toContain('You have been logged out');
+      await page.goto(`${base}/lousy-secret/`);
+      expect(new URL(page.url()).pathname).toBe('/lousy-login/');
+    });
+  });
+});

@@ -1,0 +1,23 @@
+import { configureApp } from '../../src/app.setup.js';
+import { BlogModule, type BlogModuleOptions } from '../../src/blog/index.js';
+import type { SessionModuleOptions } from '../../src/session/index.js';
+import type { TestDatabase } from './databases.js';
+import { createTestApp, type TestApp } from './test-app.js';
+
+/** The demo app, set up as `main.ts` sets it up, on a fresh database of kind `db`. */
+export function createBlogApp(
+  db: TestDatabase,
+  blog: BlogModuleOptions = {},
+  session: SessionModuleOptions = {},
+): Promise<TestApp> {
+  return createTestApp(db, [], session, { imports: [BlogModule.forRoot(blog)], configure: configureApp });
+}
+
+/** The CSRF cookie and hidden-field token of a login form response. */
+export function csrfFrom(res: { headers: Record<string, unknown>; text: string }): { cookie: string; token: string } {
+  const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(res.text)?.[1];
+  const setCookie = ([] as string[]).concat((res.headers['set-cookie'] as string[] | undefined) ?? []);
+  const cookie = setCookie.find((line) => line.startsWith('csrftoken='))?.split(';')[0];
+  if (!token || !cookie) throw new Error('the login form carries no CSRF token');
+  return { cookie, token };
+}
