@@ -53,7 +53,9 @@ export class SessionHandle {
     if (this.committed) return;
     this.committed = true;
     const present = this.cookieValue !== undefined;
-    let session = this.loading ? await this.loading : undefined;
+    // A load that failed has been answered (503) where it was awaited; there is nothing to save.
+    if (this.loading && !(await this.loading.then(() => true, () => false))) return;
+    let session = this.session;
     if (!session) {
       const wellFormed = isWellFormedSessionKey(this.cookieValue);
       if (present && !wellFormed) return this.deleteCookie();
