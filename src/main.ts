@@ -5,7 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
-import { redactUrl } from './database/database-url.js';
+import { describeStartupFailure } from './database/startup-error.js';
 
 const logger = new Logger('Main');
 
@@ -17,11 +17,8 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: Error) => {
-  const url = process.env.DATABASE_URL;
-  const where = url ? `DATABASE_URL=${redactUrl(url)}` : 'the default SQLite file (DATABASE_URL unset)';
-  logger.error(`Could not start: ${error.message}`);
-  if (/ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|Access denied|Unknown database|SQLITE_/i.test(error.message)) {
-    logger.error(`Check the database: ${where}.`);
-  }
+  const [message, ...hints] = describeStartupFailure(error);
+  logger.error(`Could not start: ${message}`);
+  for (const hint of hints) logger.error(hint);
   process.exit(1);
 });

@@ -82,6 +82,54 @@ describe('the commands of the README', () => {
     expect(server.output).toMatch(/SESSION_COOKIE_AGE must be a whole number/);
   });
 
+  describe('npm run clearsessions', () => {
+    const file = join(folder, 'cli.sqlite');
+    const rows = () =>
+      new Database(file, { readonly: true }).prepare('SELECT session_key AS key FROM session ORDER BY key').all()
+        .map((row) => (row as { key: string }).key);
+    const clearsessions = (args: string[], env: Record<string, string> = {}) =>
+      run(process.execPath, ['dist/src/commands/clearsessions.js', ...args], {
+        env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: `sqlite:${file}`, ...env },
+      });
+
+    beforeAll(() => {
+      const db = new Database(file);
+      const insert = db.prepare('INSERT INTO session (session_key, session_data, expire_date) VALUES (?, ?, ?)');
+      for (let i = 0; i < 7; i++) insert.run(`expired${i}`.padEnd(32, 'x'), 'x', '2001-01-01 00:00:00.000');
+      insert.run('live'.padEnd(32, 'x'), 'x', '2999-01-01 00:00:00.000');
+      db.close();
+    });
+
+    it('--dry-run reports what it would delete and deletes nothing', async () => {
+      const { stdout } = await run('npm', ['run', 'clearsessions', '--', '--dry-run'], {
+        env: { ...process.env, DATABASE_URL: `sqlite:${file}` },
+        timeout: 120_000,
+      });
+      expect(stdout).toMatch(/would delete 7 expired sessions; 1 live ones stay \(dry run\)/);
+      expect(rows()).toHaveLength(8);
+    }, 120_000);
+
+    it('deletes exactly the expired rows, in batches, with one summary line in a pipe', async () => {
+      const { stdout, stderr } = await clearsessions(['--batch-size', '3']);
+      expect(stdout.trim()).toMatch(/^clearsessions: deleted 7 expired sessions in [\d.]+ s \(3 batches of up to 3, [\d,]+ rows\/s\)\.$/);
+      expect(stderr).toBe('');
+      expect(rows()).toEqual(['live'.padEnd(32, 'x')]);
+    });
+
+    it('fails with a clear message and a non-zero exit when the database cannot be reached', async () => {
+      const failure = await clearsessions([], { DATABASE_URL: 'mysql://root@127.0.0.1:1/test' }).catch((error) => error);
+      expect(failure.code).toBe(1);
+      expect(failure.stderr).toMatch(/clearsessions: connect ECONNREFUSED/);
+      expect(failure.stderr).toMatch(/Check the database: DATABASE_URL=mysql:\/\/root@127\.0\.0\.1:1\/test/);
+    }, 30_000);
+
+    it('refuses unknown arguments with its usage', async () => {
+      const failure = await clearsessions(['--everything']).catch((error) => error);
+      expect(failure.code).toBe(1);
+      expect(failure.stderr).toMatch(/unknown argument "--everything"[\s\S]*Usage: npm run clearsessions/);
+    });
+  });
+
   it('refuses to start in production without SESSION_SECRET', async () => {
     const server = await startServer({ DATABASE_URL: `sqlite:${join(folder, 'p.sqlite')}`, NODE_ENV: 'production' });
     expect(server.code).toBe(1);

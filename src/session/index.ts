@@ -17,13 +17,21 @@ export { CreateSessionTable1764151200000 } from './migrations/1764151200000-crea
 export {
   SessionStore,
   SessionKeyTakenError,
+  type SessionCounts,
   type SessionRecord,
   type StoredSession,
 } from './session-store.interface.js';
 export { TypeOrmSessionStore } from './typeorm-session.store.js';
 export { MemorySessionStore } from './memory-session.store.js';
 export { SessionCodec, type SessionData } from './session-codec.js';
-export { SessionEngine, type SavedSession } from './session-engine.js';
+export { SessionEngine, type DecodedRow, type SavedSession } from './session-engine.js';
+export {
+  SessionsService,
+  SessionNotFoundError,
+  type ClearExpiredOptions,
+  type ClearExpiredResult,
+  type StoredSessionInfo,
+} from './sessions.service.js';
 export { generateSessionKey, isWellFormedSessionKey } from './session-key.js';
 export { SessionInterruptedError, SessionStoreUnavailableError } from './session.errors.js';
 export { TEST_COOKIE_KEY, TEST_COOKIE_VALUE, DEFAULT_COOKIE_AGE } from './session.constants.js';

@@ -1,5 +1,6 @@
 import {
   SessionKeyTakenError,
+  type SessionCounts,
   type SessionRecord,
   type SessionStore,
   type StoredSession,
@@ -16,7 +17,7 @@ export class MemorySessionStore implements SessionStore {
 
   async load(key: string): Promise<StoredSession | undefined> {
     const row = this.liveRow(key);
-    return row && { data: row.data };
+    return row && { data: row.data, expiresAt: row.expiresAt };
   }
 
   async create(key: string, record: SessionRecord): Promise<void> {
@@ -38,12 +39,19 @@ export class MemorySessionStore implements SessionStore {
     return this.liveRow(key) !== undefined;
   }
 
-  async clearExpired(now: Date = this.now()): Promise<number> {
+  async clearExpired(now: Date = this.now(), limit = Infinity): Promise<number> {
     let removed = 0;
     for (const [key, row] of this.rows) {
+      if (removed >= limit) break;
       if (row.expiresAt <= now) removed += Number(this.rows.delete(key));
     }
     return removed;
+  }
+
+  async count(now: Date = this.now()): Promise<SessionCounts> {
+    let expired = 0;
+    for (const row of this.rows.values()) expired += Number(row.expiresAt <= now);
+    return { live: this.rows.size - expired, expired };
   }
 
   private liveRow(key: string): SessionRecord | undefined {

@@ -1,12 +1,25 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { RequestSession } from './request-session.js';
+import { RequestSession, type LoadedState } from './request-session.js';
 import { SessionCodec } from './session-codec.js';
 import { SessionCookie } from './session-cookie.js';
 import { SessionInterruptedError, SessionStoreUnavailableError } from './session.errors.js';
 import { generateSessionKey } from './session-key.js';
 import type { ResolvedSessionOptions } from './session-options.js';
-import { SessionKeyTakenError, SessionStore, type SessionRecord } from './session-store.interface.js';
+import {
+  SessionKeyTakenError,
+  SessionStore,
+  type SessionCounts,
+  type SessionRecord,
+} from './session-store.interface.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
+
+/** A stored session as {@link SessionEngine.read} returns it. */
+export interface DecodedRow extends LoadedState {
+  key: string;
+  expiresAt: Date;
+  /** False when the stored data failed verification and was replaced by `{}`. */
+  verified: boolean;
+}
 
 /** The outcome of a save: what the cookie must carry. */
 export interface SavedSession {
@@ -15,7 +28,6 @@ export interface SavedSession {
   maxAge: number | undefined;
 }
 
-const EMPTY = { key: null, data: {}, json: '{}' } as const;
 // A collision of 165-bit random keys means a broken random source; stop rather than loop.
 const MAX_KEY_ATTEMPTS = 5;
 
@@ -48,17 +60,25 @@ export class SessionEngine {
    * expired. A row whose signature does not verify reads as empty, keeping its key.
    */
   async open(key: string | null): Promise<RequestSession> {
-    const row = key === null ? undefined : await this.call(() => this.store.load(key));
-    if (key === null || row === undefined) return new RequestSession({ ...EMPTY, data: {} }, this.options);
+    const row = key === null ? undefined : await this.read(key);
+    if (row === undefined) return new RequestSession({ key: null, data: {}, json: '{}' }, this.options);
+    return new RequestSession(row, this.options);
+  }
+
+  /**
+   * The live row under `key`, decoded, or `undefined` when there is none. A row whose signature
+   * does not verify reads as empty data (`verified: false`), with a warning in the log.
+   */
+  async read(key: string): Promise<DecodedRow | undefined> {
+    const row = await this.call(() => this.store.load(key));
+    if (row === undefined) return undefined;
     const decoded = this.codec.decode(key, row.data);
-    if (decoded === undefined) {
-      this.logger.warn(
-        `Session ${key.slice(0, 4)}…: stored data failed verification (edited, forged or signed ` +
-          'with an unknown secret); reading it as an empty session.',
-      );
-      return new RequestSession({ ...EMPTY, key, data: {} }, this.options);
-    }
-    return new RequestSession({ key, ...decoded }, this.options);
+    if (decoded) return { key, ...decoded, expiresAt: row.expiresAt, verified: true };
+    this.logger.warn(
+      `Session ${key.slice(0, 4)}…: stored data failed verification (edited, forged or signed ` +
+        'with an unknown secret); reading it as an empty session.',
+    );
+    return { key, data: {}, json: '{}', expiresAt: row.expiresAt, verified: false };
   }
 
   /**
@@ -88,6 +108,26 @@ export class SessionEngine {
     session.markSaved(key, json);
     const maxAge = session.getExpireAtBrowserClose() ? undefined : Math.max(0, session.getExpiryAge(now));
     return { key, maxAge };
+  }
+
+  /** Deletes the row under `key`, if any. */
+  delete(key: string): Promise<void> {
+    return this.call(() => this.store.delete(key));
+  }
+
+  /** Whether a live row holds `key`. */
+  exists(key: string): Promise<boolean> {
+    return this.call(() => this.store.exists(key));
+  }
+
+  /** Live and expired rows at `now`. */
+  count(now = new Date()): Promise<SessionCounts> {
+    return this.call(() => this.store.count(now));
+  }
+
+  /** Deletes up to `limit` rows expired at `now` (all when `limit` is undefined). */
+  clearExpired(now: Date, limit?: number): Promise<number> {
+    return this.call(() => this.store.clearExpired(now, limit));
   }
 
   /** Inserts a row under `key`, or under fresh keys while the key is taken; returns the key used. */

@@ -39,6 +39,11 @@ export interface SessionModuleOptions {
   /** Save every non-empty session and re-send its cookie on every request (`SESSION_SAVE_EVERY_REQUEST`). Default `false`. */
   saveEveryRequest?: boolean;
   /**
+   * Run `clearExpired()` in the server every this many seconds (Django leaves this to a cron
+   * job running `clearsessions`). Default: off.
+   */
+  clearExpiredEvery?: number;
+  /**
    * Where sessions are kept. Default: the TypeORM store on the data source named by `dataSource`.
    */
   store?: SessionStore;
@@ -48,8 +53,9 @@ export interface SessionModuleOptions {
 
 /** {@link SessionModuleOptions} with every default filled in and every value checked. */
 export interface ResolvedSessionOptions
-  extends Required<Omit<SessionModuleOptions, 'cookieDomain' | 'store' | 'dataSource'>> {
+  extends Required<Omit<SessionModuleOptions, 'cookieDomain' | 'store' | 'dataSource' | 'clearExpiredEvery'>> {
   cookieDomain: string | undefined;
+  clearExpiredEvery: number | undefined;
   store: SessionStore | undefined;
   dataSource: string | undefined;
   /** True when `secret` was missing and a random one was made for this process. */
@@ -94,6 +100,7 @@ export function resolveSessionOptions(
     cookieSameSite: options.cookieSameSite ?? 'Lax',
     expireAtBrowserClose: options.expireAtBrowserClose ?? false,
     saveEveryRequest: options.saveEveryRequest ?? false,
+    clearExpiredEvery: options.clearExpiredEvery,
     store: options.store,
     dataSource: options.dataSource,
   };
@@ -112,6 +119,10 @@ function checkCookieOptions(options: ResolvedSessionOptions): void {
     throw new SessionConfigError(
       `SessionModule: cookieAge must be a whole number of seconds above 0, got ${options.cookieAge}.`,
     );
+  }
+  const every = options.clearExpiredEvery;
+  if (every !== undefined && !(Number.isFinite(every) && every > 0)) {
+    throw new SessionConfigError(`SessionModule: clearExpiredEvery must be a number of seconds above 0, got ${every}.`);
   }
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(options.cookieName)) {
     throw new SessionConfigError(

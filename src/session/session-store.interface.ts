@@ -2,6 +2,14 @@
 export interface StoredSession {
   /** The signed, encoded dictionary (`session_data`). */
   data: string;
+  /** When the row stops being live (`expire_date`). */
+  expiresAt: Date;
+}
+
+/** How many rows a store holds, by state at a given time. */
+export interface SessionCounts {
+  live: number;
+  expired: number;
 }
 
 /** A session row as a store writes it. */
@@ -32,8 +40,14 @@ export interface SessionStore {
   delete(key: string): Promise<void>;
   /** Whether a live row holds `key`. */
   exists(key: string): Promise<boolean>;
-  /** Removes every row expired at `now`; resolves how many went. */
-  clearExpired(now?: Date): Promise<number>;
+  /**
+   * Removes rows expired at `now` — all of them, or at most `limit` in one short statement, so
+   * that a large cleanup can go in batches without holding locks for long. Resolves how many
+   * went.
+   */
+  clearExpired(now?: Date, limit?: number): Promise<number>;
+  /** How many rows are live and how many expired at `now`. */
+  count(now?: Date): Promise<SessionCounts>;
 }
 
 /** DI token of the {@link SessionStore} in use. */

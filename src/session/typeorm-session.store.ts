@@ -1,7 +1,9 @@
 import type { DataSource, QueryRunner } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { SessionEntity } from './session.entity.js';
 import {
   SessionKeyTakenError,
+  type SessionCounts,
   type SessionRecord,
   type SessionStore,
   type StoredSession,
@@ -14,6 +16,10 @@ interface Statements {
   update: string;
   delete: string;
   clearExpired: string;
+  /** A statement deleting at most `limit` expired rows. */
+  clearExpiredBatch: (limit: number) => string;
+  countExpired: string;
+  countAll: string;
 }
 
 /**
@@ -25,15 +31,19 @@ interface Statements {
  */
 export class TypeOrmSessionStore implements SessionStore {
   private readonly sql: Statements;
+  private readonly expireDateColumn: ColumnMetadata;
 
   constructor(private readonly dataSource: DataSource) {
     this.sql = buildStatements(dataSource);
+    this.expireDateColumn = dataSource.getMetadata(SessionEntity).findColumnWithPropertyName('expireDate')!;
   }
 
   async load(key: string): Promise<StoredSession | undefined> {
     const { records } = await this.run(this.sql.load, [key, utc(new Date())]);
-    const row = records?.[0] as { session_data: string } | undefined;
-    return row && { data: row.session_data };
+    const row = records?.[0] as { session_data: string; expire_date: unknown } | undefined;
+    if (!row) return undefined;
+    const expiresAt = this.dataSource.driver.prepareHydratedValue(row.expire_date, this.expireDateColumn) as Date;
+    return { data: row.session_data, expiresAt };
   }
 
   async create(key: string, record: SessionRecord): Promise<void> {
@@ -59,9 +69,22 @@ export class TypeOrmSessionStore implements SessionStore {
     return (records?.length ?? 0) > 0;
   }
 
-  async clearExpired(now: Date = new Date()): Promise<number> {
-    const { affected } = await this.run(this.sql.clearExpired, [utc(now)]);
+  async clearExpired(now: Date = new Date(), limit?: number): Promise<number> {
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
+      throw new RangeError(`clearExpired() takes a whole number of rows above 0 as limit, got ${limit}`);
+    }
+    const sql = limit === undefined ? this.sql.clearExpired : this.sql.clearExpiredBatch(limit);
+    const { affected } = await this.run(sql, [utc(now)]);
     return affected ?? 0;
+  }
+
+  async count(now: Date = new Date()): Promise<SessionCounts> {
+    const [expired, all] = await Promise.all([
+      this.run(this.sql.countExpired, [utc(now)]),
+      this.run(this.sql.countAll, []),
+    ]);
+    const number = (result: typeof expired) => Number((result.records?.[0] as { n: unknown }).n);
+    return { live: number(all) - number(expired), expired: number(expired) };
   }
 
   private async run(sql: string, parameters: unknown[]) {
@@ -82,14 +105,31 @@ function buildStatements(dataSource: DataSource): Statements {
     driver.escape(meta.findColumnWithPropertyName(property)!.databaseName);
   const [key, data, expires] = [column('sessionKey'), column('sessionData'), column('expireDate')];
   const p = (index: number) => driver.createParameter(`p${index}`, index);
+  const expired = `${expires} <= ${p(0)}`;
   return {
-    load: `SELECT ${data} AS session_data FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
+    load: `SELECT ${data} AS session_data, ${expires} AS expire_date FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
     exists: `SELECT 1 AS found FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
     insert: `INSERT INTO ${table} (${key}, ${data}, ${expires}) VALUES (${p(0)}, ${p(1)}, ${p(2)})`,
     update: `UPDATE ${table} SET ${data} = ${p(0)}, ${expires} = ${p(1)} WHERE ${key} = ${p(2)}`,
     delete: `DELETE FROM ${table} WHERE ${key} = ${p(0)}`,
-    clearExpired: `DELETE FROM ${table} WHERE ${expires} <= ${p(0)}`,
+    clearExpired: `DELETE FROM ${table} WHERE ${expired}`,
+    clearExpiredBatch: batchDelete(dataSource.options.type, table, expired),
+    countExpired: `SELECT COUNT(*) AS n FROM ${table} WHERE ${expired}`,
+    countAll: `SELECT COUNT(*) AS n FROM ${table}`,
   };
+}
+
+/**
+ * `DELETE` of at most `limit` rows matching `where`, walking the `expire_date` index. Each
+ * database spells it differently: MySQL refuses `LIMIT` inside an `IN (…)` subquery but takes it
+ * on `DELETE`; SQLite takes `LIMIT` on `DELETE` only when compiled for it, but does in a subquery.
+ * Elsewhere the whole cleanup is one statement.
+ */
+function batchDelete(type: string, table: string, where: string): (limit: number) => string {
+  if (type === 'mysql' || type === 'mariadb') return (limit) => `DELETE FROM ${table} WHERE ${where} LIMIT ${limit}`;
+  const rowId = type === 'postgres' ? 'ctid' : type.includes('sqlite') || type === 'sqljs' ? 'rowid' : undefined;
+  if (!rowId) return () => `DELETE FROM ${table} WHERE ${where}`;
+  return (limit) => `DELETE FROM ${table} WHERE ${rowId} IN (SELECT ${rowId} FROM ${table} WHERE ${where} LIMIT ${limit})`;
 }
 
 /** `YYYY-MM-DD HH:MM:SS.mmm` in UTC: what DATETIME(3) and SQLite's datetime text both take. */
@@ -98,7 +138,7 @@ function utc(date: Date): string {
 }
 
 function isDuplicateKey(error: unknown): boolean {
-  const cause = (error as { driverError?: { code?: string; errno?: number } })?.driverError;
+  const cause = (error as { driverError?: { code?: string } })?.driverError;
   return (
     cause?.code === 'ER_DUP_ENTRY' ||
     cause?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||

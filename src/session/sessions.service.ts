@@ -1,0 +1,119 @@
+import { Injectable } from '@nestjs/common';
+import type { RequestSession } from './request-session.js';
+import type { SessionData } from './session-codec.js';
+import { SessionEngine } from './session-engine.js';
+import type { SessionCounts } from './session-store.interface.js';
+
+/** A stored session as the sessions API shows it (Django's `Session` model instance). */
+export interface StoredSessionInfo {
+  sessionKey: string;
+  /** The decoded dictionary (Django's `get_decoded()`); `{}` when the row failed verification. */
+  data: SessionData;
+  /** When the session expires (`expire_date`). */
+  expireDate: Date;
+  /** False when the stored data did not verify with the secret (edited, forged, foreign). */
+  verified: boolean;
+}
+
+/** What {@link SessionsService.clearExpired} reports. */
+export interface ClearExpiredResult {
+  deleted: number;
+  batches: number;
+  elapsedMs: number;
+}
+
+/** Options of {@link SessionsService.clearExpired}. */
+export interface ClearExpiredOptions {
+  /** Rows deleted per statement. Default 10000. */
+  batchSize?: number;
+  /** Rows expired at this time go. Default: when the cleanup starts. */
+  now?: Date;
+  /** Called after each batch. */
+  onProgress?: (progress: { deleted: number; elapsedMs: number }) => void;
+}
+
+/** Thrown by {@link SessionsService.get} for a key with no live session. */
+export class SessionNotFoundError extends Error {
+  override name = 'SessionNotFoundError';
+  constructor(readonly sessionKey: string) {
+    super(`No live session under key ${sessionKey.slice(0, 4)}… (it never existed, was deleted or expired)`);
+  }
+}
+
+/**
+ * Sessions outside requests, for scripts, admin pages and jobs: Django's
+ * `SessionStore(session_key=…)` and `Session.objects`. Uses the same store, signing and expiry
+ * rules as requests do.
+ */
+@Injectable()
+export class SessionsService {
+  constructor(private readonly engine: SessionEngine) {}
+
+  /** The live session under `key`, or `undefined` when there is none (absent or expired). */
+  async find(key: string): Promise<StoredSessionInfo | undefined> {
+    const row = await this.engine.read(key);
+    return row && { sessionKey: key, data: row.data, expireDate: row.expiresAt, verified: row.verified };
+  }
+
+  /** The live session under `key`; throws {@link SessionNotFoundError} when there is none. */
+  async get(key: string): Promise<StoredSessionInfo> {
+    const found = await this.find(key);
+    if (!found) throw new SessionNotFoundError(key);
+    return found;
+  }
+
+  /**
+   * The session under `key` with the dictionary API of a request, to change and then `save()`;
+   * a new, empty session when `key` is omitted, unknown or expired (its key is made on save).
+   */
+  open<T extends object = Record<string, any>>(key: string | null = null): Promise<RequestSession<T>> {
+    return this.engine.open(key) as unknown as Promise<RequestSession<T>>;
+  }
+
+  /**
+   * Writes `session` now, as the end of a request would (an empty session is not stored, a
+   * flushed one is deleted); resolves its key, or `null` when nothing is stored.
+   */
+  async save(session: RequestSession<object>): Promise<string | null> {
+    session.modified = true;
+    const saved = await this.engine.persist(session as RequestSession, true);
+    return saved?.key ?? null;
+  }
+
+  /** Deletes the session under `key`, if any. */
+  delete(key: string): Promise<void> {
+    return this.engine.delete(key);
+  }
+
+  /** Whether a live session holds `key`. */
+  exists(key: string): Promise<boolean> {
+    return this.engine.exists(key);
+  }
+
+  /** How many sessions are live and how many have expired (and wait for `clearExpired()`). */
+  count(): Promise<SessionCounts> {
+    return this.engine.count();
+  }
+
+  /**
+   * Deletes the sessions expired when it starts, in batches of short statements over the
+   * `expire_date` index, so that requests running meanwhile are not stuck behind one long delete.
+   */
+  async clearExpired(options: ClearExpiredOptions = {}): Promise<ClearExpiredResult> {
+    const { batchSize = 10_000, now = new Date(), onProgress } = options;
+    if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+      throw new RangeError(`batchSize must be a whole number above 0, got ${batchSize}`);
+    }
+    const started = performance.now();
+    let deleted = 0;
+    let batches = 0;
+    for (;;) {
+      const removed = await this.engine.clearExpired(now, batchSize);
+      deleted += removed;
+      batches += 1;
+      onProgress?.({ deleted, elapsedMs: performance.now() - started });
+      if (removed < batchSize) break;
+    }
+    return { deleted, batches, elapsedMs: performance.now() - started };
+  }
+}
