@@ -157,6 +157,25 @@ describe.each(stores)('$name', ({ open, onDatabase }) => {
     expect((await store.load(live))?.data).toBe('live');
   });
 
+  it.each([
+    ['most rows', 9, 2],
+    ['few rows', 2, 12],
+  ])('clears exactly the expired rows in batches when %s have expired', async (_share, expired, live) => {
+    if (!store.clearExpiredInBatches) return;
+    const liveKeys: string[] = [];
+    for (let i = 0; i < expired; i++) await store.create(generateSessionKey(), { data: 'old', expiresAt: earlier() });
+    for (let i = 0; i < live; i++) {
+      liveKeys.push(generateSessionKey());
+      await store.create(liveKeys[i], { data: 'live', expiresAt: later() });
+    }
+    const removed: number[] = [];
+    for await (const n of store.clearExpiredInBatches(new Date(), 4)) removed.push(n);
+    expect(removed.reduce((a, b) => a + b, 0)).toBe(expired);
+    expect(removed.every((n) => n <= 4)).toBe(true);
+    expect(await store.count()).toEqual({ live, expired: 0 });
+    for (const key of liveKeys) expect((await store.load(key))?.data).toBe('live');
+  });
+
   it('tells keys apart byte for byte, upper case included', async () => {
     const lower = 'a'.repeat(32);
     const upper = 'A'.repeat(32);

@@ -125,11 +125,6 @@ export class SessionEngine {
     return this.call(() => this.store.count(now));
   }
 
-  /** Deletes up to `limit` rows expired at `now` (all when `limit` is undefined). */
-  clearExpired(now: Date, limit?: number): Promise<number> {
-    return this.call(() => this.store.clearExpired(now, limit));
-  }
-
   /** Inserts a row under `key`, or under fresh keys while the key is taken; returns the key used. */
   private async insert(key: string, json: string, expiresAt: Date): Promise<string> {
     for (let attempt = 1; ; attempt++) {

@@ -48,6 +48,12 @@ export interface SessionStore {
   clearExpired(now?: Date, limit?: number): Promise<number>;
   /** How many rows are live and how many expired at `now`. */
   count(now?: Date): Promise<SessionCounts>;
+  /**
+   * Removes every row expired at `now` in short statements of about `batchSize` rows, yielding
+   * how many each removed. Optional: without it, callers loop over `clearExpired(now, batchSize)`.
+   * A store implements it where it knows a cheaper walk than the `expire_date` index.
+   */
+  clearExpiredInBatches?(now: Date, batchSize: number): AsyncIterable<number>;
 }
 
 /** DI token of the {@link SessionStore} in use. */

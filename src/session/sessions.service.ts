@@ -1,8 +1,9 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { clearExpiredByLimit } from './clear-expired-by-limit.js';
 import type { RequestSession } from './request-session.js';
 import type { SessionData } from './session-codec.js';
 import { SessionEngine } from './session-engine.js';
-import type { SessionCounts } from './session-store.interface.js';
+import { SessionStore, type SessionCounts } from './session-store.interface.js';
 
 /** A stored session as the sessions API shows it (Django's `Session` model instance). */
 export interface StoredSessionInfo {
@@ -47,7 +48,10 @@ export class SessionNotFoundError extends Error {
  */
 @Injectable()
 export class SessionsService {
-  constructor(private readonly engine: SessionEngine) {}
+  constructor(
+    private readonly engine: SessionEngine,
+    @Inject(SessionStore) private readonly store: SessionStore,
+  ) {}
 
   /** The live session under `key`, or `undefined` when there is none (absent or expired). */
   async find(key: string): Promise<StoredSessionInfo | undefined> {
@@ -96,8 +100,8 @@ export class SessionsService {
   }
 
   /**
-   * Deletes the sessions expired when it starts, in batches of short statements over the
-   * `expire_date` index, so that requests running meanwhile are not stuck behind one long delete.
+   * Deletes the sessions expired when it starts, in short statements of about `batchSize` rows,
+   * so that requests running meanwhile are not stuck behind one long delete.
    */
   async clearExpired(options: ClearExpiredOptions = {}): Promise<ClearExpiredResult> {
     const { batchSize = 10_000, now = new Date(), onProgress } = options;
@@ -107,12 +111,11 @@ export class SessionsService {
     const started = performance.now();
     let deleted = 0;
     let batches = 0;
-    for (;;) {
-      const removed = await this.engine.clearExpired(now, batchSize);
+    const batchesOf = this.store.clearExpiredInBatches?.(now, batchSize) ?? clearExpiredByLimit(this.store, now, batchSize);
+    for await (const removed of batchesOf) {
       deleted += removed;
       batches += 1;
       onProgress?.({ deleted, elapsedMs: performance.now() - started });
-      if (removed < batchSize) break;
     }
     return { deleted, batches, elapsedMs: performance.now() - started };
   }

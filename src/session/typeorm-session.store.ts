@@ -1,6 +1,8 @@
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
+import { clearExpiredByLimit } from './clear-expired-by-limit.js';
 import { SessionEntity } from './session.entity.js';
+import { sweepExpiredByKey, type SweepTable } from './typeorm-expired-sweep.js';
 import {
   SessionKeyTakenError,
   type SessionCounts,
@@ -20,7 +22,12 @@ interface Statements {
   clearExpiredBatch: (limit: number) => string;
   countExpired: string;
   countAll: string;
+  /** Names for the key-ordered sweep; set on MySQL/MariaDB only. */
+  sweep?: SweepTable;
 }
+
+/** Above this share of expired rows, a MySQL cleanup walks the key instead of the expiry index. */
+const SWEEP_SHARE = 0.2;
 
 /**
  * Keeps sessions in the `session` table of a TypeORM data source (MySQL/MariaDB, SQLite, …).
@@ -78,6 +85,21 @@ export class TypeOrmSessionStore implements SessionStore {
     return affected ?? 0;
   }
 
+  /**
+   * Deletes expired rows in batches of about `batchSize`: through the `expire_date` index, or, on
+   * MySQL/MariaDB when at least a fifth of the rows have expired, along the primary key (see
+   * {@link sweepExpiredByKey}).
+   */
+  async *clearExpiredInBatches(now: Date, batchSize: number): AsyncIterable<number> {
+    const sweep = this.sql.sweep;
+    if (sweep) {
+      const { live, expired } = await this.count(now);
+      if (expired === 0) return;
+      if (expired >= SWEEP_SHARE * (live + expired)) return yield* sweepExpiredByKey(this.dataSource, sweep, utc(now), batchSize);
+    }
+    yield* clearExpiredByLimit(this, now, batchSize);
+  }
+
   async count(now: Date = new Date()): Promise<SessionCounts> {
     const [expired, all] = await Promise.all([
       this.run(this.sql.countExpired, [utc(now)]),
@@ -116,6 +138,7 @@ function buildStatements(dataSource: DataSource): Statements {
     clearExpiredBatch: batchDelete(dataSource.options.type, table, expired),
     countExpired: `SELECT COUNT(*) AS n FROM ${table} WHERE ${expired}`,
     countAll: `SELECT COUNT(*) AS n FROM ${table}`,
+    sweep: isMysql(dataSource.options.type) ? { table, key, expires } : undefined,
   };
 }
 
@@ -126,11 +149,13 @@ function buildStatements(dataSource: DataSource): Statements {
  * Elsewhere the whole cleanup is one statement.
  */
 function batchDelete(type: string, table: string, where: string): (limit: number) => string {
-  if (type === 'mysql' || type === 'mariadb') return (limit) => `DELETE FROM ${table} WHERE ${where} LIMIT ${limit}`;
+  if (isMysql(type)) return (limit) => `DELETE FROM ${table} WHERE ${where} LIMIT ${limit}`;
   const rowId = type === 'postgres' ? 'ctid' : type.includes('sqlite') || type === 'sqljs' ? 'rowid' : undefined;
   if (!rowId) return () => `DELETE FROM ${table} WHERE ${where}`;
   return (limit) => `DELETE FROM ${table} WHERE ${rowId} IN (SELECT ${rowId} FROM ${table} WHERE ${where} LIMIT ${limit})`;
 }
+
+const isMysql = (type: string) => type === 'mysql' || type === 'mariadb';
 
 /** `YYYY-MM-DD HH:MM:SS.mmm` in UTC: what DATETIME(3) and SQLite's datetime text both take. */
 function utc(date: Date): string {
