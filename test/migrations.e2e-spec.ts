@@ -8,10 +8,10 @@ describe.each(testDatabases())('the session table migration on %s', (db) => {
   });
   afterEach(() => dataSource.destroy());
 
-  it('creates the table with its primary key and expiry index, and reverts cleanly', async () => {
-    await dataSource.runMigrations();
+  it('creates the table with its primary key, expiry index and version, and reverts cleanly', async () => {
+    expect(await dataSource.runMigrations()).toHaveLength(2);
     const table = await dataSource.createQueryRunner().getTable('session');
-    expect(table?.columns.map((column) => column.name).sort()).toEqual(['expire_date', 'session_data', 'session_key']);
+    expect(table?.columns.map((column) => column.name).sort()).toEqual(['expire_date', 'session_data', 'session_key', 'version']);
     expect(table?.primaryColumns.map((column) => column.name)).toEqual(['session_key']);
     expect(table?.indices.map((index) => index.columnNames)).toContainEqual(['expire_date']);
     if (db === 'mariadb') {
@@ -21,6 +21,8 @@ describe.each(testDatabases())('the session table migration on %s', (db) => {
       );
       expect(column.c).toBe('ascii_bin');
     }
+    await dataSource.undoLastMigration();
+    expect((await dataSource.createQueryRunner().getTable('session'))?.findColumnByName('version')).toBeUndefined();
     await dataSource.undoLastMigration();
     expect(await dataSource.createQueryRunner().hasTable('session')).toBe(false);
   });

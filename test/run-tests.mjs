@@ -34,8 +34,22 @@ else if (ci) {
 } else console.warn('Running on SQLite only: the MariaDB half of the suite is skipped.');
 
 console.log(`Databases under test: ${databases.join(', ')}`);
-run(
+const runId = String(process.pid);
+const jest = spawnSync(
   'node',
   ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', 'node_modules/jest/bin/jest.js', ...process.argv.slice(2)],
-  { TEST_DATABASES: databases.join(','), TEST_MARIADB_URL: mariadbUrl, NODE_ENV: 'test' },
+  {
+    stdio: 'inherit',
+    env: { ...process.env, TEST_DATABASES: databases.join(','), TEST_MARIADB_URL: mariadbUrl, TEST_RUN_ID: runId, NODE_ENV: 'test' },
+  },
 );
+if (databases.includes('mariadb')) await dropRunDatabases(runId);
+process.exit(jest.status ?? 1);
+
+/** Drops the MariaDB databases this run's workers made. */
+async function dropRunDatabases(id) {
+  const connection = await mysql.createConnection({ uri: mariadbUrl });
+  const [rows] = await connection.query('SHOW DATABASES LIKE ?', [`nest\\_sessions\\_test\\_${id}\\_%`]);
+  for (const row of rows) await connection.query(`DROP DATABASE \`${Object.values(row)[0]}\``);
+  await connection.end();
+}

@@ -95,18 +95,27 @@ describe.each(stores)('$name', ({ open, onDatabase }) => {
     );
   });
 
-  it('updates an existing row, even with unchanged values', async () => {
+  it('updates a row at the version it expects, raising the version, even with unchanged values', async () => {
     const key = generateSessionKey();
     const expiresAt = later();
     await store.create(key, { data: 'v1', expiresAt });
-    expect(await store.update(key, { data: 'v2', expiresAt })).toBe(true);
-    expect(await store.update(key, { data: 'v2', expiresAt })).toBe(true);
-    expect((await store.load(key))?.data).toBe('v2');
+    expect((await store.load(key))?.version).toBe(0);
+    expect(await store.update(key, { data: 'v2', expiresAt }, 0)).toBe(true);
+    expect(await store.update(key, { data: 'v2', expiresAt }, 1)).toBe(true);
+    expect(await store.load(key)).toMatchObject({ data: 'v2', version: 2 });
+  });
+
+  it('refuses an update that expects an older version, writing nothing', async () => {
+    const key = generateSessionKey();
+    await store.create(key, { data: 'v1', expiresAt: later() });
+    expect(await store.update(key, { data: 'first', expiresAt: later() }, 0)).toBe(true);
+    expect(await store.update(key, { data: 'stale', expiresAt: later() }, 0)).toBe(false);
+    expect(await store.load(key)).toMatchObject({ data: 'first', version: 1 });
   });
 
   it('does not update, nor create, a row that is not there', async () => {
     const key = generateSessionKey();
-    expect(await store.update(key, { data: 'v', expiresAt: later() })).toBe(false);
+    expect(await store.update(key, { data: 'v', expiresAt: later() }, 0)).toBe(false);
     expect(await store.load(key)).toBeUndefined();
   });
 
@@ -129,7 +138,7 @@ describe.each(stores)('$name', ({ open, onDatabase }) => {
   it('revives an expired row when it is updated with a new expiry', async () => {
     const key = generateSessionKey();
     await store.create(key, { data: 'v1', expiresAt: earlier() });
-    expect(await store.update(key, { data: 'v2', expiresAt: later() })).toBe(true);
+    expect(await store.update(key, { data: 'v2', expiresAt: later() }, 0)).toBe(true);
     expect((await store.load(key))?.data).toBe('v2');
   });
 

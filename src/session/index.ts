@@ -14,6 +14,7 @@ export { SessionValueError, type JsonValue } from './json-value.js';
 export { SessionEntity, SESSION_TABLE } from './session.entity.js';
 export { sessionMigrations } from './migrations/index.js';
 export { CreateSessionTable1764151200000 } from './migrations/1764151200000-create-session-table.js';
+export { AddSessionVersion1764324000000 } from './migrations/1764324000000-add-session-version.js';
 export {
   SessionStore,
   SessionKeyTakenError,
@@ -33,5 +34,5 @@ export {
   type StoredSessionInfo,
 } from './sessions.service.js';
 export { generateSessionKey, isWellFormedSessionKey } from './session-key.js';
-export { SessionInterruptedError, SessionStoreUnavailableError } from './session.errors.js';
+export { SessionConflictError, SessionInterruptedError, SessionStoreUnavailableError } from './session.errors.js';
 export { TEST_COOKIE_KEY, TEST_COOKIE_VALUE, DEFAULT_COOKIE_AGE } from './session.constants.js';

@@ -11,23 +11,23 @@ import {
  * are lost on restart and not shared between processes.
  */
 export class MemorySessionStore implements SessionStore {
-  private readonly rows = new Map<string, SessionRecord>();
+  private readonly rows = new Map<string, SessionRecord & { version: number }>();
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
   async load(key: string): Promise<StoredSession | undefined> {
     const row = this.liveRow(key);
-    return row && { data: row.data, expiresAt: row.expiresAt };
+    return row && { data: row.data, expiresAt: row.expiresAt, version: row.version };
   }
 
   async create(key: string, record: SessionRecord): Promise<void> {
     if (this.rows.has(key)) throw new SessionKeyTakenError();
-    this.rows.set(key, { ...record });
+    this.rows.set(key, { data: record.data, expiresAt: record.expiresAt, version: 0 });
   }
 
-  async update(key: string, record: SessionRecord): Promise<boolean> {
-    if (!this.rows.has(key)) return false;
-    this.rows.set(key, { ...record });
+  async update(key: string, record: SessionRecord, version: number): Promise<boolean> {
+    if (this.rows.get(key)?.version !== version) return false;
+    this.rows.set(key, { data: record.data, expiresAt: record.expiresAt, version: version + 1 });
     return true;
   }
 
@@ -54,7 +54,7 @@ export class MemorySessionStore implements SessionStore {
     return { live: this.rows.size - expired, expired };
   }
 
-  private liveRow(key: string): SessionRecord | undefined {
+  private liveRow(key: string): (SessionRecord & { version: number }) | undefined {
     const row = this.rows.get(key);
     return row && row.expiresAt > this.now() ? row : undefined;
   }

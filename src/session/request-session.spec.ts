@@ -7,10 +7,10 @@ const POLICY: ExpiryPolicy = { cookieAge: COOKIE_AGE, expireAtBrowserClose: fals
 const KEY = 'a'.repeat(32);
 const NOW = new Date('2030-01-01T00:00:00.000Z');
 
-const fresh = (policy = POLICY) => new RequestSession({ key: null, data: {}, json: '{}' }, policy);
+const fresh = (policy = POLICY) => new RequestSession({ key: null, data: {}, json: '{}', version: 0 }, policy);
 function loaded(data: Record<string, unknown>, policy = POLICY) {
   const json = JSON.stringify(data);
-  return new RequestSession({ key: KEY, data: JSON.parse(json), json }, policy);
+  return new RequestSession({ key: KEY, data: JSON.parse(json), json, version: 0 }, policy);
 }
 
 describe('RequestSession', () => {
@@ -214,8 +214,8 @@ describe('RequestSession', () => {
     it('is undefined again after markSaved()', () => {
       const s = fresh().set('a', 1);
       const json = s.pendingJson(false)!;
-      s.markSaved(KEY, json);
-      expect([s.modified, s.sessionKey, s.storedKey, s.pendingJson(false)]).toEqual([false, KEY, KEY, undefined]);
+      s.markSaved(KEY, json, 1);
+      expect([s.modified, s.sessionKey, s.storedKey, s.storedVersion, s.pendingJson(false)]).toEqual([false, KEY, KEY, 1, undefined]);
     });
   });
 
@@ -231,7 +231,7 @@ describe('RequestSession', () => {
   });
 
   it('takes a type for its data', () => {
-    const s = new RequestSession<{ count: number; tags: string[] }>({ key: null, data: {}, json: '{}' }, POLICY);
+    const s = new RequestSession<{ count: number; tags: string[] }>({ key: null, data: {}, json: '{}', version: 0 }, POLICY);
     const next: number = s.get('count', 0) + 1;
     s.set('count', next).set('tags', ['x']);
     expect(s.toJSON()).toEqual({ count: 1, tags: ['x'] });

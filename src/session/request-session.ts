@@ -1,6 +1,7 @@
 import { assertJsonValue } from './json-value.js';
 import { generateSessionKey } from './session-key.js';
 import type { SessionData } from './session-codec.js';
+import { mergeSessionData } from './session-merge.js';
 import {
   EXPIRY_KEY,
   expiresAtBrowserClose,
@@ -24,6 +25,8 @@ export interface LoadedState {
   data: SessionData;
   /** `JSON.stringify(data)` as loaded: the baseline for noticing nested changes. */
   json: string;
+  /** The stored row's version (0 for a new session). */
+  version: number;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -50,6 +53,8 @@ export class RequestSession<T extends object = AnyData> {
   private key: string | null;
   /** @internal The key whose row the store holds for this session, if any. */
   storedKey: string | null;
+  /** @internal The version of that row when this request read or last wrote it. */
+  storedVersion: number;
 
   constructor(
     loaded: LoadedState,
@@ -59,6 +64,7 @@ export class RequestSession<T extends object = AnyData> {
     this.baselineJson = loaded.json;
     this.key = loaded.key;
     this.storedKey = loaded.key;
+    this.storedVersion = loaded.version;
   }
 
   /** The session's key: `null` until it is first saved, or after `flush()`. */
@@ -217,12 +223,24 @@ export class RequestSession<T extends object = AnyData> {
     return this.modified || saveEveryRequest || json !== this.baselineJson ? json : undefined;
   }
 
-  /** @internal Records a successful save of `json` under `key`. */
-  markSaved(key: string, json: string): void {
+  /** @internal Records a successful save of `json` under `key`, now at `version`. */
+  markSaved(key: string, json: string, version: number): void {
     this.key = key;
     this.storedKey = key;
+    this.storedVersion = version;
     this.baselineJson = json;
     this.modified = false;
+  }
+
+  /**
+   * @internal Replays this request's changes on top of `stored`, the newer state another
+   * request saved meanwhile; returns the JSON to save in its place.
+   */
+  rebase(stored: LoadedState): string {
+    this.data = mergeSessionData(JSON.parse(this.baselineJson) as SessionData, this.data, stored.data);
+    this.baselineJson = stored.json;
+    this.storedVersion = stored.version;
+    return JSON.stringify(this.data);
   }
 
   /** @internal Records that the row of `storedKey` is gone. */

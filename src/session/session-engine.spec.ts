@@ -63,8 +63,8 @@ describe('SessionEngine', () => {
 
     it('reads an altered row as empty, keeping its key', async () => {
       const { store, engine, key } = await withRow({ user: 42 });
-      const text = (await store.load(key))!.data;
-      await store.update(key, { data: text.replace('42', '1'), expiresAt: later() });
+      const row = (await store.load(key))!;
+      await store.update(key, { data: row.data.replace('42', '1'), expiresAt: later() }, row.version);
       const session = await engine.open(key);
       expect([session.sessionKey, session.keys(), session.isEmpty()]).toEqual([key, [], false]);
     });

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RequestSession, type LoadedState } from './request-session.js';
 import { SessionCodec } from './session-codec.js';
 import { SessionCookie } from './session-cookie.js';
-import { SessionInterruptedError, SessionStoreUnavailableError } from './session.errors.js';
+import { SessionConflictError, SessionInterruptedError, SessionStoreUnavailableError } from './session.errors.js';
 import { generateSessionKey } from './session-key.js';
 import type { ResolvedSessionOptions } from './session-options.js';
 import {
@@ -30,6 +30,8 @@ export interface SavedSession {
 
 // A collision of 165-bit random keys means a broken random source; stop rather than loop.
 const MAX_KEY_ATTEMPTS = 5;
+// Saves of one session that keep losing the race to others give up after this many tries.
+const MAX_SAVE_ATTEMPTS = 50;
 
 /**
  * Loads sessions from the store and writes them back: Django's `SessionStore`, between the
@@ -61,7 +63,7 @@ export class SessionEngine {
    */
   async open(key: string | null): Promise<RequestSession> {
     const row = key === null ? undefined : await this.read(key);
-    if (row === undefined) return new RequestSession({ key: null, data: {}, json: '{}' }, this.options);
+    if (row === undefined) return new RequestSession({ key: null, data: {}, json: '{}', version: 0 }, this.options);
     return new RequestSession(row, this.options);
   }
 
@@ -73,12 +75,12 @@ export class SessionEngine {
     const row = await this.call(() => this.store.load(key));
     if (row === undefined) return undefined;
     const decoded = this.codec.decode(key, row.data);
-    if (decoded) return { key, ...decoded, expiresAt: row.expiresAt, verified: true };
+    if (decoded) return { key, ...decoded, expiresAt: row.expiresAt, version: row.version, verified: true };
     this.logger.warn(
       `Session ${key.slice(0, 4)}…: stored data failed verification (edited, forged or signed ` +
         'with an unknown secret); reading it as an empty session.',
     );
-    return { key, data: {}, json: '{}', expiresAt: row.expiresAt, verified: false };
+    return { key, data: {}, json: '{}', expiresAt: row.expiresAt, version: row.version, verified: false };
   }
 
   /**
@@ -92,20 +94,20 @@ export class SessionEngine {
       await this.call(() => this.store.delete(stored));
       session.markDeleted();
     }
-    const json = mayWrite ? session.pendingJson(this.options.saveEveryRequest) : undefined;
+    let json = mayWrite ? session.pendingJson(this.options.saveEveryRequest) : undefined;
     if (json === undefined) return undefined;
 
     const expiresAt = session.getExpiryDate(now);
     let key = session.sessionKey;
+    let version = 0;
     if (key !== null && key === session.storedKey) {
-      const record = { data: this.codec.encode(key, json), expiresAt };
-      if (!(await this.call(() => this.store.update(key!, record)))) throw new SessionInterruptedError();
+      ({ json, version } = await this.update(session, key, json, expiresAt));
     } else {
       key = await this.insert(key ?? generateSessionKey(), json, expiresAt);
       const previous = session.storedKey;
       if (previous !== null) await this.call(() => this.store.delete(previous));
     }
-    session.markSaved(key, json);
+    session.markSaved(key, json, version);
     const maxAge = session.getExpireAtBrowserClose() ? undefined : Math.max(0, session.getExpiryAge(now));
     return { key, maxAge };
   }
@@ -123,6 +125,30 @@ export class SessionEngine {
   /** Live and expired rows at `now`. */
   count(now = new Date()): Promise<SessionCounts> {
     return this.call(() => this.store.count(now));
+  }
+
+  /**
+   * Saves `json` over the row `key` if no other request saved it since this one read it; else
+   * merges this request's changes onto the newer row and tries again. Throws
+   * {@link SessionInterruptedError} when the row is gone (a logout meanwhile: never resurrect it).
+   */
+  private async update(
+    session: RequestSession,
+    key: string,
+    json: string,
+    expiresAt: Date,
+  ): Promise<{ json: string; version: number }> {
+    for (let attempt = 1; ; attempt++) {
+      const version = session.storedVersion;
+      const record = { data: this.codec.encode(key, json), expiresAt };
+      if (await this.call(() => this.store.update(key, record, version))) return { json, version: version + 1 };
+      const newer = await this.read(key);
+      if (newer === undefined) throw new SessionInterruptedError();
+      if (attempt === MAX_SAVE_ATTEMPTS) throw new SessionConflictError();
+      json = session.rebase(newer);
+      // Many writers on one session: spread their retries so that one of them gets through.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 2));
+    }
   }
 
   /** Inserts a row under `key`, or under fresh keys while the key is taken; returns the key used. */

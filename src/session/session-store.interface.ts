@@ -4,6 +4,8 @@ export interface StoredSession {
   data: string;
   /** When the row stops being live (`expire_date`). */
   expiresAt: Date;
+  /** Raised by every update; what `update()` expects to find. */
+  version: number;
 }
 
 /** How many rows a store holds, by state at a given time. */
@@ -30,12 +32,15 @@ export interface SessionStore {
   /** The live session under `key`; `undefined` when there is none or it has expired. */
   load(key: string): Promise<StoredSession | undefined>;
   /**
-   * Inserts a new row. Rejects with {@link SessionKeyTakenError} when a row (live or expired)
-   * already holds `key`, and stores nothing in that case.
+   * Inserts a new row, at version 0. Rejects with {@link SessionKeyTakenError} when a row (live
+   * or expired) already holds `key`, and stores nothing in that case.
    */
   create(key: string, record: SessionRecord): Promise<void>;
-  /** Overwrites the row under `key`; resolves `false` (and writes nothing) when there is none. */
-  update(key: string, record: SessionRecord): Promise<boolean>;
+  /**
+   * Overwrites the row under `key` if it is still at `version`, raising its version by one.
+   * Resolves `false`, writing nothing, when the row is gone or another save got there first.
+   */
+  update(key: string, record: SessionRecord, version: number): Promise<boolean>;
   /** Removes the row under `key`, if any. */
   delete(key: string): Promise<void>;
   /** Whether a live row holds `key`. */

@@ -25,4 +25,8 @@ export class SessionEntity {
   @Index('session_expire_date_idx')
   @Column({ name: 'expire_date', type: 'datetime', precision: 3 })
   expireDate: Date;
+
+  /** Raised by every save; a save that expects an older version merges instead of overwriting. */
+  @Column({ name: 'version', type: 'int', default: 0 })
+  version: number;
 }

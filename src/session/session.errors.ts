@@ -1,4 +1,4 @@
-import { BadRequestException, ServiceUnavailableException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ServiceUnavailableException } from '@nestjs/common';
 
 /** The store could not be reached or failed; the client gets a 503 with a short message. */
 export class SessionStoreUnavailableError extends ServiceUnavailableException {
@@ -14,5 +14,12 @@ export class SessionStoreUnavailableError extends ServiceUnavailableException {
 export class SessionInterruptedError extends BadRequestException {
   constructor() {
     super('The session ended while this request was running; please retry.');
+  }
+}
+
+/** So many other requests saved the same session meanwhile that this save gave up (409). */
+export class SessionConflictError extends ConflictException {
+  constructor() {
+    super('The session is being changed by many requests at once; please retry.');
   }
 }

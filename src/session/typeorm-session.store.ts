@@ -47,10 +47,10 @@ export class TypeOrmSessionStore implements SessionStore {
 
   async load(key: string): Promise<StoredSession | undefined> {
     const { records } = await this.run(this.sql.load, [key, utc(new Date())]);
-    const row = records?.[0] as { session_data: string; expire_date: unknown } | undefined;
+    const row = records?.[0] as { session_data: string; expire_date: unknown; version: number | string } | undefined;
     if (!row) return undefined;
     const expiresAt = this.dataSource.driver.prepareHydratedValue(row.expire_date, this.expireDateColumn) as Date;
-    return { data: row.session_data, expiresAt };
+    return { data: row.session_data, expiresAt, version: Number(row.version) };
   }
 
   async create(key: string, record: SessionRecord): Promise<void> {
@@ -62,8 +62,8 @@ export class TypeOrmSessionStore implements SessionStore {
     }
   }
 
-  async update(key: string, record: SessionRecord): Promise<boolean> {
-    const { affected } = await this.run(this.sql.update, [record.data, utc(record.expiresAt), key]);
+  async update(key: string, record: SessionRecord, version: number): Promise<boolean> {
+    const { affected } = await this.run(this.sql.update, [record.data, utc(record.expiresAt), key, version]);
     return (affected ?? 0) > 0;
   }
 
@@ -125,14 +125,21 @@ function buildStatements(dataSource: DataSource): Statements {
   const table = driver.escape(meta.tableName);
   const column = (property: keyof SessionEntity) =>
     driver.escape(meta.findColumnWithPropertyName(property)!.databaseName);
-  const [key, data, expires] = [column('sessionKey'), column('sessionData'), column('expireDate')];
+  const [key, data, expires, version] = [
+    column('sessionKey'),
+    column('sessionData'),
+    column('expireDate'),
+    column('version'),
+  ];
   const p = (index: number) => driver.createParameter(`p${index}`, index);
   const expired = `${expires} <= ${p(0)}`;
   return {
-    load: `SELECT ${data} AS session_data, ${expires} AS expire_date FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
+    load: `SELECT ${data} AS session_data, ${expires} AS expire_date, ${version} AS version FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
     exists: `SELECT 1 AS found FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
-    insert: `INSERT INTO ${table} (${key}, ${data}, ${expires}) VALUES (${p(0)}, ${p(1)}, ${p(2)})`,
-    update: `UPDATE ${table} SET ${data} = ${p(0)}, ${expires} = ${p(1)} WHERE ${key} = ${p(2)}`,
+    insert: `INSERT INTO ${table} (${key}, ${data}, ${expires}, ${version}) VALUES (${p(0)}, ${p(1)}, ${p(2)}, 0)`,
+    update:
+      `UPDATE ${table} SET ${data} = ${p(0)}, ${expires} = ${p(1)}, ${version} = ${version} + 1 ` +
+      `WHERE ${key} = ${p(2)} AND ${version} = ${p(3)}`,
     delete: `DELETE FROM ${table} WHERE ${key} = ${p(0)}`,
     clearExpired: `DELETE FROM ${table} WHERE ${expired}`,
     clearExpiredBatch: batchDelete(dataSource.options.type, table, expired),

@@ -42,7 +42,8 @@ export async function testDataSourceOptions(db: TestDatabase, counter?: QueryCou
   };
   if (db === 'sqlite') return { ...common, type: 'better-sqlite3', database: ':memory:' };
   const url = new URL(process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test');
-  const database = `nest_sessions_test_${process.env.JEST_WORKER_ID ?? '0'}`;
+  // One database per Jest worker and run, so that two runs on one server never meet.
+  const database = `nest_sessions_test_${process.env.TEST_RUN_ID ?? '0'}_${process.env.JEST_WORKER_ID ?? '0'}`;
   const admin = await mysql.createConnection({ uri: url.toString() });
   await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
   await admin.query(`CREATE DATABASE \`${database}\``);
