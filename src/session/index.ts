@@ -34,5 +34,10 @@ export {
   type StoredSessionInfo,
 } from './sessions.service.js';
 export { generateSessionKey, isWellFormedSessionKey } from './session-key.js';
-export { SessionConflictError, SessionInterruptedError, SessionStoreUnavailableError } from './session.errors.js';
+export {
+  SessionConflictError,
+  SessionDataTooLargeError,
+  SessionInterruptedError,
+  SessionStoreUnavailableError,
+} from './session.errors.js';
 export { TEST_COOKIE_KEY, TEST_COOKIE_VALUE, DEFAULT_COOKIE_AGE } from './session.constants.js';

@@ -2,7 +2,12 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { RequestSession, type LoadedState } from './request-session.js';
 import { SessionCodec } from './session-codec.js';
 import { SessionCookie } from './session-cookie.js';
-import { SessionConflictError, SessionInterruptedError, SessionStoreUnavailableError } from './session.errors.js';
+import {
+  SessionConflictError,
+  SessionDataTooLargeError,
+  SessionInterruptedError,
+  SessionStoreUnavailableError,
+} from './session.errors.js';
 import { generateSessionKey } from './session-key.js';
 import type { ResolvedSessionOptions } from './session-options.js';
 import {
@@ -96,6 +101,7 @@ export class SessionEngine {
     }
     let json = mayWrite ? session.pendingJson(this.options.saveEveryRequest) : undefined;
     if (json === undefined) return undefined;
+    this.checkSize(json);
 
     const expiresAt = session.getExpiryDate(now);
     let key = session.sessionKey;
@@ -146,6 +152,7 @@ export class SessionEngine {
       if (newer === undefined) throw new SessionInterruptedError();
       if (attempt === MAX_SAVE_ATTEMPTS) throw new SessionConflictError();
       json = session.rebase(newer);
+      this.checkSize(json);
       // Many writers on one session: spread their retries so that one of them gets through.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 2));
     }
@@ -165,14 +172,31 @@ export class SessionEngine {
     }
   }
 
-  /** Runs a store operation, turning its failures into a 503 for the client and a log line here. */
+  private checkSize(json: string): void {
+    const size = Buffer.byteLength(json);
+    if (size > this.options.maxDataSize) throw new SessionDataTooLargeError(size, this.options.maxDataSize);
+  }
+
+  /**
+   * Runs a store operation, turning its failures — and its silence past `storeTimeout` — into a
+   * 503 for the client and a log line here.
+   */
   private async call<T>(operation: () => Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`no answer within ${this.options.storeTimeout} ms`)),
+        this.options.storeTimeout,
+      );
+    });
     try {
-      return await operation();
+      return await Promise.race([operation(), timeout]);
     } catch (error) {
       if (error instanceof SessionKeyTakenError) throw error;
       this.logger.error(`Session store failed: ${(error as Error)?.message ?? error}`);
       throw new SessionStoreUnavailableError({ cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -64,6 +64,8 @@ export class SessionHandle {
       session = await this.load();
     }
     const now = new Date();
+    // A SessionInterruptedError leaves the cookie alone: the request that ended or replaced the
+    // session (a logout, a login's new key) has sent the cookie the browser should keep.
     const saved = await this.engine.persist(session, status < 500, now);
     if (present && session.isEmpty()) return this.deleteCookie();
     if (saved && this.writable()) this.engine.cookie.set(this.res, saved.key, saved.maxAge, now);

@@ -44,6 +44,16 @@ export interface SessionModuleOptions {
    */
   clearExpiredEvery?: number;
   /**
+   * Largest session a save accepts, in bytes of its JSON; a bigger one is refused (413) and
+   * nothing is stored. Default 65536.
+   */
+  maxDataSize?: number;
+  /**
+   * Milliseconds a store operation may take before the request gets a 503 instead of waiting
+   * (for a database that stopped answering). Default 5000.
+   */
+  storeTimeout?: number;
+  /**
    * Where sessions are kept. Default: the TypeORM store on the data source named by `dataSource`.
    */
   store?: SessionStore;
@@ -101,6 +111,8 @@ export function resolveSessionOptions(
     expireAtBrowserClose: options.expireAtBrowserClose ?? false,
     saveEveryRequest: options.saveEveryRequest ?? false,
     clearExpiredEvery: options.clearExpiredEvery,
+    maxDataSize: options.maxDataSize ?? 65_536,
+    storeTimeout: options.storeTimeout ?? 5_000,
     store: options.store,
     dataSource: options.dataSource,
   };
@@ -119,6 +131,11 @@ function checkCookieOptions(options: ResolvedSessionOptions): void {
     throw new SessionConfigError(
       `SessionModule: cookieAge must be a whole number of seconds above 0, got ${options.cookieAge}.`,
     );
+  }
+  for (const name of ['maxDataSize', 'storeTimeout'] as const) {
+    if (!Number.isSafeInteger(options[name]) || options[name] <= 0) {
+      throw new SessionConfigError(`SessionModule: ${name} must be a whole number above 0, got ${options[name]}.`);
+    }
   }
   const every = options.clearExpiredEvery;
   if (every !== undefined && !(Number.isFinite(every) && every > 0)) {

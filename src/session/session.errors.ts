@@ -1,4 +1,9 @@
-import { BadRequestException, ConflictException, ServiceUnavailableException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  PayloadTooLargeException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
 
 /** The store could not be reached or failed; the client gets a 503 with a short message. */
 export class SessionStoreUnavailableError extends ServiceUnavailableException {
@@ -21,5 +26,12 @@ export class SessionInterruptedError extends BadRequestException {
 export class SessionConflictError extends ConflictException {
   constructor() {
     super('The session is being changed by many requests at once; please retry.');
+  }
+}
+
+/** The session would be larger than `maxDataSize`; nothing was stored (413). */
+export class SessionDataTooLargeError extends PayloadTooLargeException {
+  constructor(size: number, limit: number) {
+    super(`The session would hold ${size} bytes, over the limit of ${limit}; nothing was saved.`);
   }
 }

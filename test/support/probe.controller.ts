@@ -104,6 +104,14 @@ export class ProbeController {
     return 'ok';
   }
 
+  /** Loads the session, waits `ms`, then sets `k` — a request that overlaps others. */
+  @Get('slow-set')
+  async slowSet(@Session() session: ProbeSession, @Query('k') key: string, @Query('v') value: string, @Query('ms') ms: string) {
+    await new Promise((resolve) => setTimeout(resolve, Number(ms)));
+    session.set(key, value);
+    return 'ok';
+  }
+
   @Get('save')
   save(@Session() session: ProbeSession) {
     session.set('id', 1).set('name', 'root');
