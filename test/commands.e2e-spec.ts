@@ -4,13 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import { testDatabases, testDataSourceOptions } from './support/databases.js';
 
 const run = promisify(execFile);
 
 /** Starts the built server; resolves with its output once it listens or exits. */
 function startServer(env: Record<string, string>): Promise<{ code: number | null; output: string; stop(): void }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['dist/src/main.js'], { env: { ...process.env, PORT: '0', ...env } });
+    const child = spawn(process.execPath, ['dist/src/main.js'], { env: { ...process.env, PORT: '0', NO_COLOR: '1', ...env } });
     let output = '';
     const settle = (code: number | null) => resolve({ code, output, stop: () => child.kill() });
     const collect = (chunk: Buffer) => {
@@ -134,5 +135,66 @@ describe('the commands of the README', () => {
     const server = await startServer({ DATABASE_URL: `sqlite:${join(folder, 'p.sqlite')}`, NODE_ENV: 'production' });
     expect(server.code).toBe(1);
     expect(server.output).toMatch(/SESSION_SECRET/);
+  });
+
+  // Two real server processes on one MariaDB database must behave as one server.
+  (testDatabases().includes('mariadb') ? describe : describe.skip)('two servers, one database', () => {
+    let servers: { url: string; stop(): void }[] = [];
+    const secret = 'shared-secret-of-the-two-servers-0123456789';
+
+    beforeAll(async () => {
+      const { url } = (await testDataSourceOptions('mariadb')) as { url: string };
+      // One after the other: the first brings the schema up to date.
+      for (let i = 0; i < 2; i++) {
+        const server = await startServer({ DATABASE_URL: url, SESSION_SECRET: secret, NODE_ENV: 'production' });
+        const address = /Listening on (http:\/\/localhost:\d+)\//.exec(server.output)?.[1];
+        if (!address) throw new Error(`server ${i} did not start:\n${server.output}`);
+        servers.push({ url: address, stop: server.stop });
+      }
+    }, 60_000);
+    afterAll(() => servers.forEach((server) => server.stop()));
+
+    const get = (server: number, path: string, cookie?: string) =>
+      fetch(`${servers[server].url}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
+    const cookieOf = (res: Response) => res.headers.get('set-cookie')?.split(';')[0];
+
+    it('a session made on one is read and changed on the other', async () => {
+      const cookie = cookieOf(await get(0, '/bench/put?k=made&v=on-a'))!;
+      expect(await (await get(1, '/bench/get', cookie)).json()).toEqual({ made: 'on-a' });
+      expect((await get(1, '/bench/put?k=changed&v=on-b', cookie)).status).toBe(200);
+      expect(await (await get(0, '/bench/get', cookie)).json()).toEqual({ made: 'on-a', changed: 'on-b' });
+    });
+
+    it('keeps all of 100 parallel writes spread over both servers', async () => {
+      const cookie = cookieOf(await get(0, '/bench/put?k=start&v=0'))!;
+      const statuses = await Promise.all(
+        Array.from({ length: 100 }, (_, i) => get(i % 2, `/bench/put?k=w${i}&v=${i}`, cookie).then((res) => res.status)),
+      );
+      expect(statuses.filter((status) => status !== 200)).toEqual([]);
+      const data = await (await get(1, '/bench/get', cookie)).json();
+      expect(Object.keys(data)).toHaveLength(101);
+    }, 30_000);
+
+    it('a logout on one is not undone by a slow write finishing on the other', async () => {
+      const form = await get(0, '/lousy-login/');
+      const csrf = cookieOf(form)!;
+      const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await form.text())![1];
+      const login = await fetch(`${servers[0].url}/lousy-login/`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: csrf, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username: 'root', password: 'pass', csrfmiddlewaretoken: token }),
+      });
+      expect(login.status).toBe(302);
+      const session = login.headers.getSetCookie().find((line) => line.startsWith('sessionid='))!.split(';')[0];
+      expect((await get(1, '/lousy-secret/', session)).status).toBe(200);
+
+      const slow = get(1, '/bench/put?k=cart&v=full&wait=600', session);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await get(0, '/lousy-logout/', session)).status).toBe(200);
+      expect((await slow).status).toBe(400);
+      expect((await get(1, '/lousy-secret/', session)).status).toBe(302);
+      expect(await (await get(0, '/bench/get', session)).json()).toEqual({});
+    }, 30_000);
   });
 });

@@ -116,7 +116,7 @@ describe.each(testDatabases())('session options on %s', (db) => {
     expect(setCookies(read, 'sessionid')).toHaveLength(0);
   });
 
-  it('rows signed with a secret listed in secretFallbacks still load; others read as empty', async () => {
+  it('rows signed with a secret listed in secretFallbacks still load and are re-signed on save; others read as empty', async () => {
     const oldSecret = 'the-previous-secret-also-32-characters!!';
     const key = generateSessionKey();
     const row = { data: new SessionCodec(oldSecret).encode(key, '{"who":"old"}'), expiresAt: new Date(Date.now() + 60_000) };
@@ -124,6 +124,11 @@ describe.each(testDatabases())('session options on %s', (db) => {
     t = await createTestApp(db, [ProbeController], { secretFallbacks: [oldSecret] });
     await new TypeOrmSessionStore(t.dataSource).create(key, row);
     expect((await t.http().get('/read').set('Cookie', withKey(key))).body).toEqual({ who: 'old' });
+    // The next save signs the row with the current secret alone.
+    await t.http().get('/set?k=more&v=1').set('Cookie', withKey(key)).expect(200);
+    const [{ session_data: resigned }] = await t.rows();
+    expect(new SessionCodec(TEST_SECRET).decode(key, resigned)?.data).toEqual({ who: 'old', more: '1' });
+    expect(new SessionCodec(oldSecret).decode(key, resigned)).toBeUndefined();
     await t.close();
 
     t = await createTestApp(db, [ProbeController]);

@@ -34,8 +34,8 @@ export class SessionCookie {
     if (!header || !header.includes(this.name)) return undefined;
     for (const part of header.split(';')) {
       const eq = part.indexOf('=');
-      if (eq !== -1 && part.slice(0, eq).trim() === this.name) {
-        const value = part.slice(eq + 1).trim();
+      if (eq !== -1 && trimOws(part.slice(0, eq)) === this.name) {
+        const value = trimOws(part.slice(eq + 1));
         return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
       }
     }
@@ -55,6 +55,11 @@ export class SessionCookie {
   delete(res: ServerResponse): void {
     appendHeader(res, 'Set-Cookie', this.deletion);
   }
+}
+
+/** Strips the spaces and tabs HTTP allows around a cookie pair (and nothing else). */
+function trimOws(text: string): string {
+  return text.replace(/^[ \t]+|[ \t]+$/g, '');
 }
 
 /** Adds `Cookie` to the response's `Vary` header unless it is there already. */

@@ -1,0 +1,405 @@
+import { validateHeaderValue, type Server } from 'node:http';
+import type { Response } from 'supertest';
+import { generateSessionKey, SessionCodec, TypeOrmSessionStore } from '../src/session/index.js';
+import { testDatabases } from './support/databases.js';
+import { ProbeController } from './support/probe.controller.js';
+import { createTestApp, sessionCookie, setCookies, TEST_SECRET, type TestApp } from './support/test-app.js';
+
+const KEY = /^[a-z0-9]{32}$/;
+const KEY_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+const FUZZ_SEED = 0x5e55_1011;
+const FUZZ_COUNT = 3_000;
+const FUZZ_CONCURRENCY = 25;
+const FUZZ_ROUTES = ['/read', '/untouched', '/save'] as const;
+type FuzzRoute = (typeof FUZZ_ROUTES)[number];
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same run. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Random helpers over one PRNG. */
+class Dice {
+  constructor(readonly next: () => number) {}
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[Math.floor(this.next() * items.length)];
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  string(alphabet: string, length: number): string {
+    let out = '';
+    for (let i = 0; i < length; i++) out += alphabet[Math.floor(this.next() * alphabet.length)];
+    return out;
+  }
+}
+
+/** `text` as the bytes of its UTF-8 form, one Latin-1 character per byte: how raw UTF-8 goes on the wire. */
+const utf8Bytes = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+
+/** Whether Node's HTTP client would send `value` as a header at all. */
+function clientAccepts(value: string): boolean {
+  try {
+    validateHeaderValue('Cookie', value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const trimOws = (text: string) => text.replace(/^[ \t]+|[ \t]+$/g, '');
+
+/**
+ * The `sessionid` value a server following RFC 6265 loosely reads from `header`: the first pair
+ * of that name, without the spaces and tabs around it nor surrounding double quotes;
+ * `undefined` when there is none.
+ */
+function firstSessionId(header: string): string | undefined {
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq === -1 || trimOws(part.slice(0, eq)) !== 'sessionid') continue;
+    const value = trimOws(part.slice(eq + 1));
+    return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+  }
+  return undefined;
+}
+
+const UNICODE_PIECES = [
+  '🍪',
+  '👩‍💻',
+  '\u202e',
+  '\u200f',
+  'مرحبا',
+  'שלום',
+  'zażółć',
+  '日本語',
+  'e\u0301',
+  '\u200b',
+  '\ufeff',
+  '\u00a0',
+  '\ufffd',
+  '\u2028',
+];
+const CONTROL_CHARS = ['\t', '\x01', '\x07', '\x08', '\x0b', '\x0c', '\x1b', '\x1f', '\x7f'];
+const SQL_PIECES = [
+  "' OR 1=1 --",
+  '"; DROP TABLE session; --',
+  "' OR '1'='1",
+  "1; DELETE FROM session WHERE '1'='1",
+  "x' UNION SELECT session_key, session_data FROM session --",
+  '%27%20OR%201%3D1%20--',
+];
+const QUOTE_PIECES = ['"', '""', '"\\"', '\\', '\\\\', '"\\"\\""', "'", "''", '`', '"a"b"', '\\"'];
+const OTHER_NAMES = ['session', 'SESSIONID', 'SessionId', 'sessionid_', 'xsessionid', 'sessionid2', 'csrftoken', ' session id'];
+
+/** Builds the fuzzed `Cookie` headers around the one real key `k`. */
+function cookieFuzzer(dice: Dice, k: string): () => string {
+  const randomKey = () => dice.string(KEY_ALPHABET, 32);
+  const junk = (length: number) => dice.string('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~!$&*+', length);
+  const huge = (length: number) => junk(256).repeat(Math.ceil(length / 256)).slice(0, length);
+  const unicode = () => {
+    let text = '';
+    for (let i = dice.int(1, 6); i > 0; i--) text += dice.chance(0.5) ? dice.pick(UNICODE_PIECES) : junk(dice.int(0, 3));
+    return text;
+  };
+  const nearMiss = (): string => {
+    const at = dice.int(0, 31);
+    const other = dice.pick([...KEY_ALPHABET.replace(k[at], ''), 'A', 'Z', '-', '_', '.']);
+    return dice.pick([
+      () => k.toUpperCase(),
+      () => k.slice(0, at) + k[at].toUpperCase() + k.slice(at + 1),
+      () => k.slice(0, at) + other + k.slice(at + 1),
+      () => k.slice(0, 31),
+      () => k.slice(1),
+      () => k + dice.string(KEY_ALPHABET, 1),
+      () => dice.string(KEY_ALPHABET, 1) + k,
+      () => ` ${k} `,
+      () => `\t${k}`,
+      () => `"${k}"`,
+      () => `'${k}'`,
+      () => `"${k}`,
+      () => `${k}"`,
+      () => `""${k}""`,
+      () => `\\"${k}\\"`,
+      () => [...k].map((c) => `%${c.charCodeAt(0).toString(16)}`).join(''),
+      () => encodeURIComponent(`"${k}"`),
+      () => `${k}%00`,
+      () => `${k}\\0`,
+      () => `${k.slice(0, 16)} ${k.slice(16)}`,
+      () => `${k},${randomKey()}`,
+    ])();
+  };
+  const value = (): string =>
+    dice.pick([
+      () => k,
+      nearMiss,
+      nearMiss,
+      randomKey,
+      unicode,
+      () => utf8Bytes(unicode()),
+      () => dice.pick(SQL_PIECES),
+      () => k + dice.pick(SQL_PIECES),
+      () => dice.pick(QUOTE_PIECES) + dice.pick([k, randomKey(), junk(4), '']) + dice.pick(QUOTE_PIECES),
+      () => junk(dice.int(0, 40)),
+      () => `${k}%0d%0aSet-Cookie:%20sessionid=${randomKey()}`,
+      () => `${k}\\r\\nSet-Cookie: sessionid=${randomKey()}`,
+      () => `x${dice.pick(CONTROL_CHARS)}${k}`,
+      () => '',
+    ])();
+  const pair = (): string =>
+    dice.pick([
+      () => `sessionid=${value()}`,
+      () => `sessionid=${value()}`,
+      () => `sessionid = ${value()}`,
+      () => `${dice.pick(OTHER_NAMES)}=${dice.pick([k, value()])}`,
+      () => 'sessionid',
+      () => `=${k}`,
+      () => '=',
+      () => `sessionid==${k}`,
+      () => `sessionid=${k}=`,
+      () => `sessionid:${k}`,
+      () => `sessionid${k}`,
+      () => `${utf8Bytes(dice.pick(UNICODE_PIECES))}sessionid=${k}`,
+    ])();
+  const separator = () => dice.pick(['; ', ';', ' ; ', ';;;', ', ', '\t;']);
+  const generators: (() => string)[] = [
+    () => '',
+    () => dice.pick(['', ' ', ';', ';;;', '; ;', '=', '==', ',', '\t']),
+    () => `sessionid=${huge(dice.int(8_192, 16_384))}`,
+    () => `${huge(dice.int(8_192, 16_000))}; sessionid=${k}`,
+    () => `sessionid=${k}; pad=${'p'.repeat(dice.int(8_192, 16_384))}`,
+    () => `sessionid=${utf8Bytes(unicode())}`,
+    () => `sessionid=${unicode()}`,
+    () => `sessionid=${k}${dice.pick(CONTROL_CHARS)}`,
+    () => `sessionid=${dice.pick(SQL_PIECES)}`,
+    () => `sessionid=${dice.pick(QUOTE_PIECES)}`,
+    () => `sessionid=${nearMiss()}`,
+    () => `sessionid=${nearMiss()}`,
+    () => `sessionid=${randomKey()}`,
+    () => `sessionid=${value()}; sessionid=${k}`,
+    () => `sessionid=${k}; sessionid=${value()}`,
+    () => `sessionid=${randomKey()}; sessionid=${k}; sessionid=${randomKey()}`,
+    () => `${dice.pick(OTHER_NAMES)}=${k}`,
+    () => dice.pick(['sessionid', `=${k}`, ';;;', `sessionid;${k}`, `;sessionid=;`, ` ; sessionid = ; `]),
+    () => `sessionid=${k}%0d%0aSet-Cookie: sessionid=${randomKey()}`,
+    () => `sessionid=\\r\\n${k}`,
+    () => Array.from({ length: dice.int(2, 6) }, pair).join(separator()),
+    () => Array.from({ length: dice.int(1, 4) }, pair).join(separator()),
+    () => `sessionid=${k}`,
+  ];
+  return () => dice.pick(generators)();
+}
+
+/** Runs `task` over `items`, at most `limit` at a time. */
+async function pool<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      await task(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+const isDeletion = (cookie: { value: string; attributes: Record<string, string | true> }) =>
+  cookie.attributes['max-age'] === '0' && cookie.value === '""';
+
+describe.each(testDatabases())('hostile input on %s', (db) => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await createTestApp(db, [ProbeController]);
+  });
+  afterEach(() => t.close());
+
+  const withKey = (key: string) => `sessionid=${key}`;
+  const rowKeys = async () => (await t.rows()).map((row) => row.session_key).sort();
+
+  describe('fuzzed Cookie headers', () => {
+    it(
+      `${FUZZ_COUNT} seeded hostile headers: no 5xx, no adopted key, no stray row, the real session untouched`,
+      async () => {
+        const k = sessionCookie(await t.http().get('/save').expect(200)).value;
+        expect(k).toMatch(KEY);
+
+        const dice = new Dice(mulberry32(FUZZ_SEED));
+        const next = cookieFuzzer(dice, k);
+        const headers: string[] = [];
+        let refused = 0;
+        while (headers.length < FUZZ_COUNT) {
+          const header = next();
+          if (/[\r\n\0]/.test(header) || !clientAccepts(header)) refused++;
+          else headers.push(header);
+        }
+        // The mix really holds the interesting cases.
+        expect(headers.filter((h) => h === '').length).toBeGreaterThan(10);
+        expect(headers.filter((h) => h.length >= 8_192).length).toBeGreaterThan(50);
+        expect(headers.filter((h) => /[\x80-\xff]/.test(h)).length).toBeGreaterThan(50);
+        expect(headers.filter((h) => firstSessionId(h) === k).length).toBeGreaterThan(50);
+        expect(headers.filter((h) => (h.match(/sessionid=/g) ?? []).length > 1).length).toBeGreaterThan(50);
+        expect(refused).toBeGreaterThan(0);
+
+        await t.app.listen(0);
+        const failures: string[] = [];
+        const issued = new Set<string>();
+        let reachedK = 0;
+        const fail = (header: string, route: FuzzRoute, res: Response | undefined, problem: string): void => {
+          const shown = JSON.stringify(header.length > 120 ? `${header.slice(0, 120)}…` : header);
+          const seen = res ? ` [status ${res.status}, set-cookie ${JSON.stringify(res.headers['set-cookie'] ?? null)}]` : '';
+          failures.push(`${route} ${shown}: ${problem}${seen}`);
+        };
+
+        await pool(headers, FUZZ_CONCURRENCY, async (header, index) => {
+          const route = FUZZ_ROUTES[index % FUZZ_ROUTES.length];
+          let res: Response;
+          try {
+            res = await t.http().get(route).set('Cookie', header);
+          } catch (error) {
+            return fail(header, route, undefined, `request failed: ${(error as Error).message}`);
+          }
+          if (res.status >= 500) fail(header, route, res, 'server error');
+          const cookies = setCookies(res);
+          if (cookies.length > 1) fail(header, route, res, 'more than one session Set-Cookie');
+          for (const cookie of cookies) {
+            if (isDeletion(cookie)) continue;
+            if (!KEY.test(cookie.value)) fail(header, route, res, `Set-Cookie value ${JSON.stringify(cookie.value)} is not a key`);
+            if (cookie.value === k) {
+              if (firstSessionId(header) !== k) fail(header, route, res, 'the real key was sent to a request that did not carry it');
+            } else if (header.includes(cookie.value)) fail(header, route, res, 'a key from the request was adopted');
+            if (route !== '/save') fail(header, route, res, 'a read-only route issued a session cookie');
+          }
+          if (res.status !== 200) return;
+
+          const sent = firstSessionId(header);
+          const reachesK = sent === k;
+          if (route === '/save') {
+            const [cookie] = cookies;
+            if (!cookie || isDeletion(cookie)) return fail(header, route, res, 'a save sent no session cookie');
+            if (reachesK) {
+              reachedK++;
+              if (cookie.value !== k) fail(header, route, res, 'a save on the real session changed its key');
+            } else if (cookie.value === k) {
+              fail(header, route, res, 'a save without the real key landed on it');
+            } else if (issued.has(cookie.value)) {
+              fail(header, route, res, 'a new key was issued twice');
+            } else issued.add(cookie.value);
+            return;
+          }
+          const expectDeletion = sent !== undefined && (route === '/read' ? !reachesK : !KEY.test(sent));
+          const deleted = cookies.length === 1 && isDeletion(cookies[0]);
+          if (deleted !== expectDeletion) fail(header, route, res, expectDeletion ? 'the bad cookie was not deleted' : 'unexpected cookie deletion');
+          if (route === '/read') {
+            const expected = reachesK ? { id: 1, name: 'root' } : {};
+            if (JSON.stringify(res.body) !== JSON.stringify(expected)) {
+              fail(header, route, res, `read ${JSON.stringify(res.body)}, expected ${JSON.stringify(expected)}`);
+            }
+          } else if (res.text !== 'untouched') fail(header, route, res, `unexpected body ${JSON.stringify(res.text)}`);
+        });
+
+        expect({ failures: failures.length, examples: failures.slice(0, 8) }).toEqual({ failures: 0, examples: [] });
+        expect(reachedK).toBeGreaterThan(0);
+        expect(issued.size).toBeGreaterThan(500);
+        expect(await rowKeys()).toEqual([k, ...issued].sort());
+        expect(await t.rows()).toHaveLength(1 + issued.size);
+        const read = await t.http().get('/read').set('Cookie', withKey(k)).expect(200);
+        expect(read.body).toEqual({ id: 1, name: 'root' });
+      },
+      120_000,
+    );
+  });
+
+  describe('tampered, truncated and foreign rows', () => {
+    const codec = new SessionCodec(TEST_SECRET);
+    const foreign = new SessionCodec('another-secret-that-is-at-least-32-chars!');
+    const JSON_TEXT = '{"id":1,"name":"root"}';
+    const valid = (key: string) => codec.encode(key, JSON_TEXT);
+    const flip = (c: string) => (c === 'A' ? 'B' : 'A');
+
+    /** A fresh key whose row holds `data(key)`, written straight to the store. */
+    async function plant(data: (key: string) => string): Promise<string> {
+      const key = generateSessionKey();
+      await new TypeOrmSessionStore(t.dataSource).create(key, { data: data(key), expiresAt: new Date(Date.now() + 3_600_000) });
+      return key;
+    }
+
+    it('a correctly signed row reads back (the planting itself works)', async () => {
+      const key = await plant(valid);
+      const res = await t.http().get('/read').set('Cookie', withKey(key)).expect(200);
+      expect(res.body).toEqual({ id: 1, name: 'root' });
+    });
+
+    it.each<[string, (key: string) => string]>([
+      ['signed with a foreign secret', (key) => foreign.encode(key, JSON_TEXT)],
+      ['truncated by 1', (key) => valid(key).slice(0, -1)],
+      ['truncated by 10', (key) => valid(key).slice(0, -10)],
+      ['truncated to half', (key) => valid(key).slice(0, Math.floor(valid(key).length / 2))],
+      ['with a flipped signature character', (key) => flip(valid(key)[0]) + valid(key).slice(1)],
+      ['with a flipped JSON character', (key) => valid(key).replace('root', 'roou')],
+      ['signed for another key', () => valid(generateSessionKey())],
+      ['holding a signed JSON array', (key) => codec.encode(key, '[1,2]')],
+      ['holding a signed JSON string', (key) => codec.encode(key, '"text"')],
+      ['holding a signed JSON null', (key) => codec.encode(key, 'null')],
+      ['holding signed text that is not JSON', (key) => codec.encode(key, '{"id":1,')],
+      ['that is empty', () => ''],
+      ['of garbage bytes', () => '\u00ff\u00fe\u0001\u0002\ufffd\u00c3\u0028\u00a0\u00e2\u0082:\u00f0\u0090\u0080'],
+      ['of 200 KB of x', () => 'x'.repeat(200 * 1024)],
+    ])('a row %s reads as empty, keeps its key, and is overwritten by the next save', async (_name, data) => {
+      const key = await plant(data);
+
+      const read = await t.http().get('/read').set('Cookie', withKey(key)).expect(200);
+      expect(read.body).toEqual({});
+      expect(read.headers['set-cookie']).toBeUndefined();
+
+      const write = await t.http().get('/set?k=a&v=1').set('Cookie', withKey(key)).expect(200);
+      expect(sessionCookie(write).value).toBe(key);
+      expect(await rowKeys()).toEqual([key]);
+
+      const after = await t.http().get('/read').set('Cookie', withKey(key)).expect(200);
+      expect(after.body).toEqual({ a: '1' });
+    });
+  });
+
+  describe('oversized session data (maxDataSize 65536 bytes of JSON)', () => {
+    const OVER = 'x'.repeat(70_000);
+    const UNDER = 'x'.repeat(60_000);
+
+    // Node's default 16 KB limit on the request head would answer these URLs with a 431 before the app saw them.
+    beforeEach(() => {
+      Object.assign(t.app.getHttpServer() as Server, { maxHeaderSize: 256 * 1024 });
+    });
+
+    it('a fresh client whose session would be too big gets a 413, no cookie and no row', async () => {
+      const res = await t.http().get(`/set?k=big&v=${OVER}`).expect(413);
+      expect(setCookies(res)).toEqual([]);
+      expect(await t.rows()).toHaveLength(0);
+    });
+
+    it('an existing session refused as too big keeps its stored data whole', async () => {
+      const key = sessionCookie(await t.http().get('/save').expect(200)).value;
+      const [before] = await t.rows();
+      const res = await t.http().get(`/set?k=big&v=${OVER}`).set('Cookie', withKey(key)).expect(413);
+      expect(setCookies(res)).toEqual([]);
+      expect(await t.rows()).toEqual([before]);
+      const read = await t.http().get('/read').set('Cookie', withKey(key)).expect(200);
+      expect(read.body).toEqual({ id: 1, name: 'root' });
+    });
+
+    it('a session just under the limit saves', async () => {
+      const res = await t.http().get(`/set?k=big&v=${UNDER}`).expect(200);
+      const key = sessionCookie(res).value;
+      expect(key).toMatch(KEY);
+      const read = await t.http().get('/read').set('Cookie', withKey(key)).expect(200);
+      expect(read.body).toEqual({ big: UNDER });
+    });
+  });
+});
