@@ -1,34 +1,71 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
-/** A demo server started as a child process, for benchmarks. */
+/** A server started as a child process, for benchmarks. */
 export interface RunningServer {
   url: string;
   process: ChildProcess;
+  /** CPU time (user + system) the process has used so far, in microseconds (Linux). */
+  cpuMicros(): number;
+  /** The process's heap after a full GC, when started with `heapProbe`. */
+  heapUsed(): Promise<number>;
   stop(): Promise<void>;
 }
 
-/** Starts `dist/src/main.js` with `env` and resolves once it listens. */
-export function startServer(env: Record<string, string>, script = 'dist/src/main.js'): Promise<RunningServer> {
+/**
+ * Starts `script` (default: the built demo server) with `env`, and resolves once it listens.
+ * With `heapProbe`, the process runs with `--expose-gc` and answers heap questions over IPC.
+ */
+export function startServer(
+  env: Record<string, string>,
+  script = 'dist/src/main.js',
+  options: { heapProbe?: boolean } = {},
+): Promise<RunningServer> {
+  const nodeArgs = options.heapProbe ? ['--expose-gc', '--import', './dist/bench/support/heap-probe.js'] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script], {
+    const child = spawn(process.execPath, [...nodeArgs, script], {
       env: { ...process.env, NODE_ENV: 'production', PORT: '0', NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe', ...(options.heapProbe ? ['ipc' as const] : [])],
     });
     let output = '';
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const url = /Listening on (http:\/\/[\w.:[\]-]+)/.exec(output)?.[1];
-      if (url) {
-        child.stdout!.off('data', onData);
-        resolve({
-          url,
-          process: child,
-          stop: () => new Promise((done) => (child.exitCode !== null ? done() : (child.once('exit', () => done()), child.kill()))),
-        });
-      }
+      if (!url) return;
+      child.stdout!.off('data', onData);
+      child.stderr!.off('data', onData);
+      resolve({
+        url,
+        process: child,
+        cpuMicros: () => cpuMicros(child.pid!),
+        heapUsed: () => askHeap(child),
+        stop: () =>
+          new Promise((done) => {
+            if (child.exitCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill();
+          }),
+      });
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`server exited with ${code} before listening:\n${output}`)));
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before listening:\n${output}`)));
+  });
+}
+
+// /proc/<pid>/stat counts in clock ticks, 100 a second on Linux.
+const MICROS_PER_TICK = 10_000;
+
+function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // Fields 14 and 15 of the file (utime, stime) are 11 and 12 after the command name.
+  return (Number(fields[11]) + Number(fields[12])) * MICROS_PER_TICK;
+}
+
+function askHeap(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once('message', (message) => resolve((message as { heapUsed: number }).heapUsed));
+    child.send('heap');
   });
 }

@@ -36,7 +36,8 @@ export interface SavedSession {
 // A collision of 165-bit random keys means a broken random source; stop rather than loop.
 const MAX_KEY_ATTEMPTS = 5;
 // Saves of one session that keep losing the race to others give up after this many tries.
-const MAX_SAVE_ATTEMPTS = 50;
+const MAX_SAVE_ATTEMPTS = 100;
+const MAX_BACKOFF_MS = 100;
 
 /**
  * Loads sessions from the store and writes them back: Django's `SessionStore`, between the
@@ -153,8 +154,10 @@ export class SessionEngine {
       if (attempt === MAX_SAVE_ATTEMPTS) throw new SessionConflictError();
       json = session.rebase(newer);
       this.checkSize(json);
-      // Many writers on one session: spread their retries so that one of them gets through.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * attempt * 2));
+      // Many writers on one session: spread their retries ever wider (random exponential
+      // back-off, capped) so that each round lets some of them through.
+      const backoff = Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt);
+      await new Promise((resolve) => setTimeout(resolve, backoff));
     }
   }
 
