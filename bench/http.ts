@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: nest-sessions against express-session + connect-typeorm (the peer) and against
- * the same Nest app with no session (the ceiling), side by side on one MariaDB, alternating over
+ * the same Nest app with no session (the ceiling) — three apps of one shape, with the same three
+ * routes (bench/apps/*.main.ts) — side by side on one MariaDB, alternating over
  * several rounds. For each server and route: requests/s, p50/p99 latency, server CPU time per
  * request and SQL statements per request (medians over the rounds), and the ratios. Then 100,000
  * sessions made through nest-sessions, with its heap before and after. Prints a table and writes
@@ -24,7 +25,7 @@ const serverUrl = new URL(process.env.BENCH_MARIADB_URL ?? 'mysql://root@127.0.0
 const DATABASE = 'nest_sessions_bench_http';
 
 const SERVERS = {
-  'nest-sessions': 'dist/src/main.js',
+  'nest-sessions': 'dist/bench/apps/ours.main.js',
   'express-session + connect-typeorm': 'dist/bench/apps/peer.main.js',
   'no session (ceiling)': 'dist/bench/apps/bare.main.js',
 } as const;

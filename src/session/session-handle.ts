@@ -18,6 +18,7 @@ export class SessionHandle {
   private loading: Promise<RequestSession> | undefined;
   private committed = false;
   private endHooked = false;
+  private readonly wellFormedKey: boolean;
 
   constructor(
     private readonly engine: SessionEngine,
@@ -25,8 +26,9 @@ export class SessionHandle {
     /** The session cookie as the client sent it, if it sent one. */
     private readonly cookieValue: string | undefined,
   ) {
-    // A client cookie may need deleting even when the interceptor never runs (a guard said no).
-    if (cookieValue !== undefined) this.commitBeforeEnd();
+    this.wellFormedKey = isWellFormedSessionKey(cookieValue);
+    // A bad cookie needs deleting even when the interceptor never runs (a guard said no).
+    if (!this.untouchedIsIdle()) this.commitBeforeEnd();
   }
 
   /** The session once loaded, else `undefined`. */
@@ -39,28 +41,37 @@ export class SessionHandle {
     if (this.loading) return this.loading;
     varyOnCookie(this.res);
     this.commitBeforeEnd();
-    const key = isWellFormedSessionKey(this.cookieValue) ? this.cookieValue : null;
+    const key = this.wellFormedKey ? this.cookieValue! : null;
     this.loading = this.engine.open(key).then((session) => (this.session = session));
     return this.loading;
   }
 
   /**
-   * Applies the save and cookie policy for a response with `status`; later calls do nothing.
-   * Saves only below 500; deletes the cookie of a session that ended empty; re-sends it after a
-   * save.
+   * Applies the save and cookie policy for a response with `status`, once: saves only below 500,
+   * deletes the cookie of a session that ended empty, re-sends it after a save. Returns
+   * `undefined` when there is nothing to do (most requests), so that callers wait for nothing.
    */
-  async commit(status: number): Promise<void> {
-    if (this.committed) return;
+  commit(status: number): Promise<void> | undefined {
+    if (this.committed) return undefined;
     this.committed = true;
+    if (!this.loading && this.untouchedIsIdle()) return undefined;
+    return this.apply(status);
+  }
+
+  /** Whether a request that never loads the session has nothing to commit. */
+  private untouchedIsIdle(): boolean {
+    if (this.cookieValue === undefined) return true;
+    // A bad cookie is deleted; saving every request must look at the client's session.
+    return this.wellFormedKey && !this.engine.options.saveEveryRequest;
+  }
+
+  private async apply(status: number): Promise<void> {
     const present = this.cookieValue !== undefined;
     // A load that failed has been answered (503) where it was awaited; there is nothing to save.
     if (this.loading && !(await this.loading.then(() => true, () => false))) return;
     let session = this.session;
     if (!session) {
-      const wellFormed = isWellFormedSessionKey(this.cookieValue);
-      if (present && !wellFormed) return this.deleteCookie();
-      // Saving every request needs to know whether the client's session is empty.
-      if (!(present && this.engine.options.saveEveryRequest)) return;
+      if (present && !this.wellFormedKey) return this.deleteCookie();
       session = await this.load();
     }
     const now = new Date();
@@ -94,8 +105,9 @@ export class SessionHandle {
     const end = res.end;
     res.end = ((...args: Parameters<typeof end>) => {
       res.end = end;
-      if (this.committed) return end.apply(res, args);
-      this.commit(res.statusCode)
+      const pending = this.commit(res.statusCode);
+      if (!pending) return end.apply(res, args);
+      pending
         .catch((error: Error) => logger.error(`Session commit failed: ${error.message}`))
         .finally(() => end.apply(res, args));
       return res;

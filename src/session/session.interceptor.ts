@@ -20,10 +20,10 @@ export class SessionInterceptor implements NestInterceptor {
     const res = context.switchToHttp().getResponse<ServerResponse>();
     const run = () =>
       next.handle().pipe(
-        mergeMap(async (body) => {
+        mergeMap((body) => {
           const status: number = Reflect.getMetadata(HTTP_CODE_METADATA, handler) ?? res.statusCode;
-          await handle.commit(status);
-          return body;
+          const pending = handle.commit(status);
+          return pending ? pending.then(() => body) : [body];
         }),
       );
     return Reflect.getMetadata(USES_SESSION, handler) ? from(handle.load()).pipe(mergeMap(run)) : run();

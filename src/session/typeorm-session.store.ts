@@ -1,8 +1,9 @@
-import type { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { clearExpiredByLimit } from './clear-expired-by-limit.js';
 import { SessionEntity } from './session.entity.js';
 import { sweepExpiredByKey, type SweepTable } from './typeorm-expired-sweep.js';
+import { createStatementRunner, type StatementResult, type StatementRunner } from './typeorm-statement-runner.js';
 import {
   SessionKeyTakenError,
   type SessionCounts,
@@ -32,13 +33,15 @@ const SWEEP_SHARE = 0.2;
 /**
  * Keeps sessions in the `session` table of a TypeORM data source (MySQL/MariaDB, SQLite, …).
  *
- * Each operation is one statement. The SQL is built once, from the entity's metadata, so the
- * per-request path does no query building; times are written as UTC text so the column holds
- * UTC whatever the driver's time zone setting.
+ * Each operation is one statement. The SQL is built once, from the entity's metadata, and runs
+ * straight on the driver (see {@link createStatementRunner}), so the per-request path does no
+ * query building; times are written as UTC text so the column holds UTC whatever the driver's
+ * time zone setting.
  */
 export class TypeOrmSessionStore implements SessionStore {
   private readonly sql: Statements;
   private readonly expireDateColumn: ColumnMetadata;
+  private runner: StatementRunner | undefined;
 
   constructor(private readonly dataSource: DataSource) {
     this.sql = buildStatements(dataSource);
@@ -109,13 +112,10 @@ export class TypeOrmSessionStore implements SessionStore {
     return { live: number(all) - number(expired), expired: number(expired) };
   }
 
-  private async run(sql: string, parameters: unknown[]) {
-    const runner: QueryRunner = this.dataSource.createQueryRunner();
-    try {
-      return await runner.query(sql, parameters, true);
-    } finally {
-      await runner.release();
-    }
+  private run(sql: string, parameters: unknown[]): Promise<StatementResult> {
+    // Made on first use: the driver's pool exists once the data source is initialised.
+    this.runner ??= createStatementRunner(this.dataSource);
+    return this.runner(sql, parameters);
   }
 }
 
@@ -170,7 +170,8 @@ function utc(date: Date): string {
 }
 
 function isDuplicateKey(error: unknown): boolean {
-  const cause = (error as { driverError?: { code?: string } })?.driverError;
+  // The driver's own error, or TypeORM's wrapper around it.
+  const cause = (error as { driverError?: { code?: string } })?.driverError ?? (error as { code?: string });
   return (
     cause?.code === 'ER_DUP_ENTRY' ||
     cause?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
