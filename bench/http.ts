@@ -28,9 +28,10 @@ const SERVERS = {
   'nest-sessions': 'dist/bench/apps/ours.main.js',
   'express-session + connect-typeorm': 'dist/bench/apps/peer.main.js',
   'no session (ceiling)': 'dist/bench/apps/bare.main.js',
+  'one raw mysql2 query (floor)': 'dist/bench/apps/floor.main.js',
 } as const;
 type ServerName = keyof typeof SERVERS;
-const [OURS, PEER, CEILING] = Object.keys(SERVERS) as ServerName[];
+const [OURS, PEER, CEILING, FLOOR] = Object.keys(SERVERS) as ServerName[];
 
 interface Route {
   name: string;
@@ -71,8 +72,10 @@ async function main(): Promise<void> {
   try {
     const cookies = {} as Record<ServerName, string[]>;
     for (const name of [OURS, PEER]) cookies[name] = await makeSessions(servers[name].url);
-    // The ceiling keeps no sessions; its requests carry a cookie of the same size all the same.
+    // The ceiling and the floor keep no sessions; their requests carry a cookie of the same
+    // size all the same (the floor looks its key up).
     cookies[CEILING] = cookies[OURS].map(() => `sessionid=${randomBytes(16).toString('hex')}`);
+    cookies[FLOOR] = cookies[OURS];
 
     const samples = new Map<string, Sample[]>();
     const measure = async (name: ServerName, route: Route): Promise<Sample> => {
