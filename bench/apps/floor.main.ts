@@ -4,12 +4,10 @@
  * what any database-backed session must at least cost.
  */
 import 'reflect-metadata';
-import { Controller, Get, Headers, Module, Render } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Controller, Get, Headers, Module } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2';
-import { configureApp } from '../../src/app.setup.js';
+import { HomeController, serve } from './serve.js';
 
 const pool = mysql.createPool({ uri: process.env.DATABASE_URL, connectionLimit: 10 });
 const query = (sql: string, values: unknown[]) =>
@@ -17,12 +15,6 @@ const query = (sql: string, values: unknown[]) =>
 
 @Controller()
 class FloorController {
-  @Get()
-  @Render('home')
-  home() {
-    return {};
-  }
-
   @Get('bench/get')
   async get(@Headers('cookie') cookie = '') {
     await query('SELECT session_data FROM session WHERE session_key = ?', [cookie.slice(10, 42)]);
@@ -39,9 +31,7 @@ class FloorController {
   }
 }
 
-@Module({ controllers: [FloorController] })
+@Module({ controllers: [HomeController, FloorController] })
 class FloorModule {}
 
-const app = configureApp(await NestFactory.create<NestExpressApplication>(FloorModule, { logger: ['error'] }));
-await app.listen(Number(process.env.PORT ?? 0));
-console.log(`Listening on ${(await app.getUrl()).replace('[::1]', 'localhost')}/`);
+await serve(FloorModule);

@@ -3,22 +3,14 @@
  * ceiling (home page, /bench/get, /bench/put), on the demo's database configuration.
  */
 import 'reflect-metadata';
-import { Controller, Get, Module, Query, Render } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Controller, Get, Module, Query } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { configureApp } from '../../src/app.setup.js';
 import { dataSourceOptionsFromUrl } from '../../src/database/database-url.js';
 import { RequestSession, Session, SessionModule } from '../../src/session/index.js';
+import { HomeController, serve } from './serve.js';
 
 @Controller()
 class OursController {
-  @Get()
-  @Render('home')
-  home() {
-    return {};
-  }
-
   @Get('bench/get')
   get(@Session() session: RequestSession) {
     return session.toJSON();
@@ -36,10 +28,8 @@ class OursController {
     TypeOrmModule.forRoot({ ...dataSourceOptionsFromUrl(process.env.DATABASE_URL), migrationsRun: true }),
     SessionModule.forRoot({ secret: process.env.SESSION_SECRET }),
   ],
-  controllers: [OursController],
+  controllers: [HomeController, OursController],
 })
 class OursModule {}
 
-const app = configureApp(await NestFactory.create<NestExpressApplication>(OursModule, { logger: ['error'] }));
-await app.listen(Number(process.env.PORT ?? 0));
-console.log(`Listening on ${(await app.getUrl()).replace('[::1]', 'localhost')}/`);
+await serve(OursModule);

@@ -3,15 +3,13 @@
  * express-session + connect-typeorm on MariaDB, in their usual configuration.
  */
 import 'reflect-metadata';
-import { Controller, Get, Module, Query, Render, Req } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Controller, Get, Module, Query, Req } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TypeormStore, type ISession } from 'connect-typeorm';
 import type { Request } from 'express';
 import session from 'express-session';
 import { Column, DataSource, DeleteDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
-import { configureApp } from '../../src/app.setup.js';
+import { HomeController, serve } from './serve.js';
 
 /** connect-typeorm's session row, as its README defines it. */
 @Entity({ name: 'peer_session' })
@@ -34,12 +32,6 @@ type SessionRequest = Request & { session: session.Session & Record<string, unkn
 
 @Controller()
 class PeerController {
-  @Get()
-  @Render('home')
-  home() {
-    return {};
-  }
-
   @Get('bench/get')
   get(@Req() req: SessionRequest) {
     const { cookie: _cookie, ...data } = req.session;
@@ -55,19 +47,20 @@ class PeerController {
 
 @Module({
   imports: [TypeOrmModule.forRoot({ type: 'mysql', url: process.env.DATABASE_URL, entities: [PeerSession] })],
-  controllers: [PeerController],
+  controllers: [HomeController, PeerController],
 })
 class PeerModule {}
 
-const app = configureApp(await NestFactory.create<NestExpressApplication>(PeerModule, { logger: ['error'] }));
-app.use(
-  session({
-    secret: process.env.SESSION_SECRET!,
-    resave: false,
-    saveUninitialized: false,
-    // limitSubquery: false is what connect-typeorm asks of MySQL/MariaDB (no LIMIT in IN subqueries).
-    store: new TypeormStore({ cleanupLimit: 2, limitSubquery: false, ttl: 1_209_600 }).connect(app.get(DataSource).getRepository(PeerSession)),
-  }),
+await serve(PeerModule, (app) =>
+  app.use(
+    session({
+      secret: process.env.SESSION_SECRET!,
+      resave: false,
+      saveUninitialized: false,
+      // limitSubquery: false is what connect-typeorm asks of MySQL/MariaDB (no LIMIT in IN subqueries).
+      store: new TypeormStore({ cleanupLimit: 2, limitSubquery: false, ttl: 1_209_600 }).connect(
+        app.get(DataSource).getRepository(PeerSession),
+      ),
+    }),
+  ),
 );
-await app.listen(Number(process.env.PORT ?? 0));
-console.log(`Listening on ${(await app.getUrl()).replace('[::1]', 'localhost')}/`);
