@@ -20,6 +20,7 @@ export class HomeController {
  */
 export async function serve(module: Type, setUp?: (app: NestExpressApplication) => void): Promise<NestExpressApplication> {
   const app = configureApp(await NestFactory.create<NestExpressApplication>(module, { logger: ['error'] }));
+  app.enableShutdownHooks();
   setUp?.(app);
   await app.listen(Number(process.env.PORT ?? 0));
   console.log(`Listening on ${(await app.getUrl()).replace('[::1]', 'localhost')}/`);
