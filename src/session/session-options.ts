@@ -54,20 +54,18 @@ export interface SessionModuleOptions {
    */
   storeTimeout?: number;
   /**
-   * Where sessions are kept. Default: the TypeORM store on the data source named by `dataSource`.
+   * Where sessions are kept. Default: a `TypeOrmSessionStore` on the application's default
+   * TypeORM data source (for a named one, pass `new TypeOrmSessionStore(dataSource)`).
    */
   store?: SessionStore;
-  /** Name of the TypeORM data source of the default store. Default: the unnamed one. */
-  dataSource?: string;
 }
 
 /** {@link SessionModuleOptions} with every default filled in and every value checked. */
 export interface ResolvedSessionOptions
-  extends Required<Omit<SessionModuleOptions, 'cookieDomain' | 'store' | 'dataSource' | 'clearExpiredEvery'>> {
+  extends Required<Omit<SessionModuleOptions, 'cookieDomain' | 'store' | 'clearExpiredEvery'>> {
   cookieDomain: string | undefined;
   clearExpiredEvery: number | undefined;
   store: SessionStore | undefined;
-  dataSource: string | undefined;
   /** True when `secret` was missing and a random one was made for this process. */
   secretIsEphemeral: boolean;
 }
@@ -114,7 +112,6 @@ export function resolveSessionOptions(
     maxDataSize: options.maxDataSize ?? 65_536,
     storeTimeout: options.storeTimeout ?? 5_000,
     store: options.store,
-    dataSource: options.dataSource,
   };
   checkCookieOptions(resolved);
   return resolved;
