@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release } from 'node:os';
 import mysql from 'mysql2/promise';
-import { runLoad, type LoadResult } from './support/load.js';
+import { loadGenerator, runLoad, type LoadResult } from './support/load.js';
 import { startServer, type RunningServer } from './support/server.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -35,15 +35,16 @@ const [OURS, PEER, CEILING, FLOOR] = Object.keys(SERVERS) as ServerName[];
 
 interface Route {
   name: string;
-  path: (n: number) => string;
+  /** The request path; `{n}` becomes the request's number. */
+  path: string;
   /** Whether the request carries one of the server's existing sessions. */
   withSession: boolean;
 }
 const ROUTES: Route[] = [
-  { name: 'untouched (home page, with a session cookie)', path: () => '/', withSession: true },
-  { name: 'read existing session', path: () => '/bench/get', withSession: true },
-  { name: 'new-session write', path: (n) => `/bench/put?k=item&v=${n}`, withSession: false },
-  { name: 'write to existing session', path: (n) => `/bench/put?k=item&v=${n}`, withSession: true },
+  { name: 'untouched (home page, with a session cookie)', path: '/', withSession: true },
+  { name: 'read existing session', path: '/bench/get', withSession: true },
+  { name: 'new-session write', path: '/bench/put?k=item&v={n}', withSession: false },
+  { name: 'write to existing session', path: '/bench/put?k=item&v={n}', withSession: true },
 ];
 
 interface Sample {
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
         connections: CONNECTIONS,
         seconds: SECONDS,
         path: route.path,
-        cookie: route.withSession ? (n) => cookies[name][n % cookies[name].length] : undefined,
+        cookies: route.withSession ? cookies[name] : undefined,
       });
       const cpu = server.cpuMicros() - cpuBefore;
       // The status query itself counts once.
@@ -144,11 +145,11 @@ async function measureMemory(env: Record<string, string>): Promise<{ sessions: n
   console.log(`making ${MEMORY_SESSIONS.toLocaleString('en-US')} sessions for the heap check…`);
   const server = await startServer(env, SERVERS[OURS], { heapProbe: true });
   try {
-    await runLoad({ url: server.url, connections: CONNECTIONS, seconds: 2, path: (n) => `/bench/put?k=w&v=${n}` });
+    await runLoad({ url: server.url, connections: CONNECTIONS, seconds: 2, path: '/bench/put?k=w&v={n}' });
     const before = await server.heapUsed();
     let made = 0;
     while (made < MEMORY_SESSIONS) {
-      const result = await runLoad({ url: server.url, connections: CONNECTIONS, seconds: 5, path: (n) => `/bench/put?k=m&v=${n}` });
+      const result = await runLoad({ url: server.url, connections: CONNECTIONS, seconds: 5, path: '/bench/put?k=m&v={n}' });
       made += result.requests - result.errors - result.non2xx;
     }
     const after = await server.heapUsed();
@@ -197,11 +198,11 @@ function report(samples: Map<string, Sample[]>, memory: { sessions: number; befo
       `${memory.sessions.toLocaleString('en-US')} new sessions`,
   );
   const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, kernel: `${release()} ${arch()}` };
-  console.log(`machine: ${machine.cores} × ${machine.cpu}, Node ${machine.node}; ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections`);
+  console.log(`machine: ${machine.cores} × ${machine.cpu}, Node ${machine.node}; ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections, ${loadGenerator}`);
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(
     'bench/results/http.json',
-    JSON.stringify({ date: new Date().toISOString(), machine, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, rows, memory }, null, 2),
+    JSON.stringify({ date: new Date().toISOString(), machine, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, loadGenerator, rows, memory }, null, 2),
   );
 }
 

@@ -1,4 +1,8 @@
 import autocannon from 'autocannon';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /** Figures of one load run. */
 export interface LoadResult {
@@ -13,28 +17,37 @@ export interface LoadResult {
 }
 
 interface LoadOptions {
+  /** The server's origin, or a full URL when `path` is not given. */
   url: string;
   connections?: number;
   headers?: Record<string, string>;
   seconds?: number;
   /** A fixed request rate; without it, as fast as the server answers. */
   rate?: number;
-  /** The path (and query) of the n-th request; default: the URL's. */
-  path?: (n: number) => string;
-  /** The Cookie header of the n-th request, if any. */
-  cookie?: (n: number) => string | undefined;
+  /** The path (and query) of every request; `{n}` in it becomes the request's number. */
+  path?: string;
+  /** Cookie headers, one per request in turn. */
+  cookies?: readonly string[];
 }
 
-/** A load that runs until `stop()` (or `seconds`), then reports. */
+/** The load generator {@link runLoad} uses: wrk when installed (lighter on a shared machine), else autocannon. */
+export const loadGenerator: 'wrk' | 'autocannon' = hasWrk() ? 'wrk' : 'autocannon';
+
+/** Runs a load for `seconds`, as fast as the server answers, and reports. */
+export function runLoad(options: LoadOptions & { seconds: number }): Promise<LoadResult> {
+  return loadGenerator === 'wrk' && options.rate === undefined ? runWrk(options) : startLoad(options).result;
+}
+
+/** An autocannon load that runs until `stop()` (or `seconds`), then reports. */
 export function startLoad(options: LoadOptions): { stop(): void; result: Promise<LoadResult> } {
   let instance: autocannon.Instance;
   let n = 0;
   const setupRequest = (request: autocannon.Request) => {
     n += 1;
-    const cookie = options.cookie?.(n);
+    const cookie = options.cookies?.[(n - 1) % options.cookies.length];
     return {
       ...request,
-      path: options.path ? options.path(n) : request.path,
+      path: options.path ? options.path.replaceAll('{n}', String(n)) : request.path,
       headers: { ...request.headers, ...(cookie && { cookie }) },
     };
   };
@@ -65,7 +78,33 @@ export function startLoad(options: LoadOptions): { stop(): void; result: Promise
   return { stop: () => instance.stop(), result };
 }
 
-/** Runs a load for `seconds` and reports. */
-export function runLoad(options: LoadOptions & { seconds: number }): Promise<LoadResult> {
-  return startLoad(options).result;
+/** One wrk run (one thread), with bench/support/wrk.lua setting each request's path and cookie. */
+async function runWrk(options: LoadOptions & { seconds: number }): Promise<LoadResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-wrk-'));
+  try {
+    const cookieFile = join(dir, 'cookies');
+    writeFileSync(cookieFile, (options.cookies ?? []).join('\n'));
+    const headers = Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
+    const args = ['-t1', `-c${options.connections ?? 4}`, `-d${options.seconds}s`, '-s', 'bench/support/wrk.lua', ...headers, options.url];
+    const env = { ...process.env, WRK_PATH: options.path ?? new URL(options.url).pathname, WRK_COOKIES: cookieFile };
+    const stdout = await new Promise<string>((resolve, reject) =>
+      execFile('wrk', args, { env }, (error, out, err) => (error ? reject(new Error(`wrk failed: ${err || error.message}`)) : resolve(out))),
+    );
+    const line = /^wrk-result (.*)$/m.exec(stdout)?.[1];
+    if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
+    const r = JSON.parse(line) as Omit<LoadResult, 'rps'> & { micros: number };
+    return { requests: r.requests, errors: r.errors, non2xx: r.non2xx, rps: r.requests / (r.micros / 1e6), p50: r.p50, p99: r.p99, max: r.max };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function hasWrk(): boolean {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    // wrk --version exits with 1 after printing its usage; only a missing binary is ENOENT.
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
 }
