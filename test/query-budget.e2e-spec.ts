@@ -1,4 +1,6 @@
-import { testDatabases } from './support/databases.js';
+import type { DataSource } from 'typeorm';
+import { generateSessionKey, TypeOrmSessionStore } from '../src/session/index.js';
+import { createTestDataSource, QueryCounter, testDatabases } from './support/databases.js';
 import { createBlogApp } from './support/blog-app.js';
 import { sessionCookie, type TestApp } from './support/test-app.js';
 
@@ -42,5 +44,53 @@ describe.each(testDatabases())('query budget on %s', (db) => {
     await t.http().get('/bench/get').expect(200, {});
     await t.http().get('/lousy-logout/').expect(302);
     expect(statements()).toEqual([]);
+  });
+});
+
+/**
+ * Requests that reach the store in the same turn of the event loop share their statements on a
+ * database across the network; on SQLite, in process, each goes alone.
+ */
+describe.each(testDatabases())('statements shared by concurrent requests on %s', (db) => {
+  const batched = db !== 'sqlite';
+  const later = () => new Date(Date.now() + 3_600_000);
+  let dataSource: DataSource;
+  let queries: QueryCounter;
+  let store: TypeOrmSessionStore;
+  beforeEach(async () => {
+    queries = new QueryCounter();
+    dataSource = await createTestDataSource(db, queries);
+    store = new TypeOrmSessionStore(dataSource);
+    queries.reset();
+  });
+  afterEach(() => dataSource.destroy());
+
+  const verbs = () => queries.statements.map((sql) => sql.split(' ')[0].toUpperCase());
+
+  it('loads that start together: one SELECT for all of them', async () => {
+    const keys = [generateSessionKey(), generateSessionKey(), generateSessionKey()];
+    for (const key of keys) await store.create(key, { data: key, expiresAt: later() });
+    queries.reset();
+    const rows = await Promise.all(keys.map((key) => store.load(key)));
+    expect(rows.map((row) => row?.data)).toEqual(keys);
+    expect(verbs()).toEqual(batched ? ['SELECT'] : ['SELECT', 'SELECT', 'SELECT']);
+  });
+
+  it('creates that start together: one INSERT; after a taken key, one INSERT each', async () => {
+    const keys = [generateSessionKey(), generateSessionKey(), generateSessionKey()];
+    await Promise.all(keys.map((key) => store.create(key, { data: key, expiresAt: later() })));
+    expect(verbs()).toEqual(batched ? ['INSERT'] : ['INSERT', 'INSERT', 'INSERT']);
+
+    queries.reset();
+    const more = [generateSessionKey(), keys[0], generateSessionKey()];
+    const outcomes = await Promise.allSettled(more.map((key) => store.create(key, { data: 'again', expiresAt: later() })));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(verbs()).toEqual(batched ? ['INSERT', 'INSERT', 'INSERT', 'INSERT'] : ['INSERT', 'INSERT', 'INSERT']);
+  });
+
+  it('sends loads one by one when batching is off', async () => {
+    const unbatched = new TypeOrmSessionStore(dataSource, { batching: false });
+    await Promise.all([unbatched.load(generateSessionKey()), unbatched.load(generateSessionKey())]);
+    expect(verbs()).toEqual(['SELECT', 'SELECT']);
   });
 });

@@ -202,6 +202,41 @@ describe.each(stores)('$name', ({ open, onDatabase }) => {
     expect((await store.load(key))?.data).toBe(data);
   });
 
+  it('answers loads made together each with its own row, past the size of one batch', async () => {
+    const keys = Array.from({ length: 150 }, () => generateSessionKey());
+    for (const [i, key] of keys.entries()) {
+      await store.create(key, { data: `row ${i}`, expiresAt: i % 3 === 0 ? earlier() : later() });
+    }
+    const asked = [...keys, generateSessionKey(), keys[1]];
+    const rows = await Promise.all(asked.map((key) => store.load(key)));
+    expect(rows.map((row) => row?.data)).toEqual([
+      ...keys.map((_, i) => (i % 3 === 0 ? undefined : `row ${i}`)),
+      undefined,
+      'row 1',
+    ]);
+  });
+
+  it('creates rows made together, refusing only a taken key and keeping its row', async () => {
+    const taken = generateSessionKey();
+    await store.create(taken, { data: 'first', expiresAt: later() });
+    const fresh = Array.from({ length: 120 }, () => generateSessionKey());
+    const asked = [...fresh.slice(0, 60), taken, ...fresh.slice(60)];
+    const outcomes = await Promise.allSettled(asked.map((key) => store.create(key, { data: `new ${key}`, expiresAt: later() })));
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason)).toEqual([
+      new SessionKeyTakenError(),
+    ]);
+    expect(outcomes[60].status).toBe('rejected');
+    expect((await store.load(taken))?.data).toBe('first');
+    for (const key of fresh) expect((await store.load(key))?.data).toBe(`new ${key}`);
+  });
+
+  it('creates large rows made together, each intact', async () => {
+    const keys = Array.from({ length: 12 }, () => generateSessionKey());
+    const data = (key: string) => `sig:${key}${'é'.repeat(60_000)}`;
+    await Promise.all(keys.map((key) => store.create(key, { data: data(key), expiresAt: later() })));
+    for (const key of keys) expect((await store.load(key))?.data).toBe(data(key));
+  });
+
   if (!onDatabase) return;
   it('stores the expiry in UTC, to the millisecond', async () => {
     const key = generateSessionKey();

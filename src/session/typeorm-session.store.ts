@@ -3,6 +3,7 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { clearExpiredByLimit } from './clear-expired-by-limit.js';
 import { SessionEntity } from './session.entity.js';
 import { sweepExpiredByKey, type SweepTable } from './typeorm-expired-sweep.js';
+import { TurnBatcher } from './turn-batcher.js';
 import { createStatementRunner, type StatementResult, type StatementRunner } from './typeorm-statement-runner.js';
 import {
   SessionKeyTakenError,
@@ -12,10 +13,21 @@ import {
   type StoredSession,
 } from './session-store.interface.js';
 
+/** A row to insert, its expiry already in UTC text. */
+interface NewRow {
+  key: string;
+  data: string;
+  expires: string;
+}
+
 interface Statements {
   load: string;
+  /** A SELECT of up to `count` keys at once, naming each row's key. */
+  loadMany: (count: number) => string;
   exists: string;
   insert: string;
+  /** An INSERT of `count` rows in one statement. */
+  insertMany: (count: number) => string;
   update: string;
   delete: string;
   clearExpired: string;
@@ -26,6 +38,26 @@ interface Statements {
   /** Names for the key-ordered sweep; set on MySQL/MariaDB only. */
   sweep?: SweepTable;
 }
+
+/** Options of {@link TypeOrmSessionStore}. */
+export interface TypeOrmSessionStoreOptions {
+  /**
+   * Whether loads and inserts that start in the same turn of the event loop go to the database
+   * together, as one statement each (see {@link TurnBatcher}). Default: on, except for SQLite,
+   * which runs in process and gains nothing from it.
+   */
+  batching?: boolean;
+}
+
+/** The most keys or rows one batched statement carries. */
+const MAX_BATCH = 100;
+/**
+ * The most session data, in characters, one multi-row INSERT carries, so that it stays well
+ * under MySQL's smallest default `max_allowed_packet` (4 MiB) whatever the text's encoding.
+ */
+const MAX_BATCH_CHARS = 1 << 19;
+
+type LoadedRow = { session_key?: string; session_data: string; expire_date: unknown; version: number | string };
 
 /** Above this share of expired rows, a MySQL cleanup walks the key instead of the expiry index. */
 const SWEEP_SHARE = 0.2;
@@ -42,27 +74,32 @@ export class TypeOrmSessionStore implements SessionStore {
   private readonly sql: Statements;
   private readonly expireDateColumn: ColumnMetadata;
   private runner: StatementRunner | undefined;
+  private readonly loads: TurnBatcher<string, LoadedRow | undefined> | undefined;
+  private readonly inserts: TurnBatcher<NewRow, Error | undefined> | undefined;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    options: TypeOrmSessionStoreOptions = {},
+  ) {
     this.sql = buildStatements(dataSource);
     this.expireDateColumn = dataSource.getMetadata(SessionEntity).findColumnWithPropertyName('expireDate')!;
+    if (options.batching ?? !isEmbedded(dataSource.options.type)) {
+      this.loads = new TurnBatcher((keys) => this.loadRows(keys), MAX_BATCH);
+      this.inserts = new TurnBatcher((rows) => this.insertRows(rows), MAX_BATCH);
+    }
   }
 
   async load(key: string): Promise<StoredSession | undefined> {
-    const { records } = await this.run(this.sql.load, [key, utc(new Date())]);
-    const row = records?.[0] as { session_data: string; expire_date: unknown; version: number | string } | undefined;
+    const row = this.loads ? await this.loads.add(key) : (await this.loadRows([key]))[0];
     if (!row) return undefined;
     const expiresAt = this.dataSource.driver.prepareHydratedValue(row.expire_date, this.expireDateColumn) as Date;
     return { data: row.session_data, expiresAt, version: Number(row.version) };
   }
 
   async create(key: string, record: SessionRecord): Promise<void> {
-    try {
-      await this.run(this.sql.insert, [key, record.data, utc(record.expiresAt)]);
-    } catch (error) {
-      if (isDuplicateKey(error)) throw new SessionKeyTakenError();
-      throw error;
-    }
+    const row = { key, data: record.data, expires: utc(record.expiresAt) };
+    const failure = this.inserts ? await this.inserts.add(row) : (await this.insertRows([row]))[0];
+    if (failure) throw failure;
   }
 
   async update(key: string, record: SessionRecord, version: number): Promise<boolean> {
@@ -112,6 +149,53 @@ export class TypeOrmSessionStore implements SessionStore {
     return { live: number(all) - number(expired), expired: number(expired) };
   }
 
+  /** The live rows under `keys`, in their order; one statement. */
+  private async loadRows(keys: string[]): Promise<(LoadedRow | undefined)[]> {
+    const now = utc(new Date());
+    if (keys.length === 1) {
+      const { records } = await this.run(this.sql.load, [keys[0], now]);
+      return [records?.[0] as LoadedRow | undefined];
+    }
+    const { records = [] } = await this.run(this.sql.loadMany(keys.length), [...keys, now]);
+    const byKey = new Map((records as LoadedRow[]).map((row) => [row.session_key, row]));
+    return keys.map((key) => byKey.get(key));
+  }
+
+  /**
+   * Inserts `rows` in as few statements as their size allows; resolves, per row, the error its
+   * `create()` must throw, if any.
+   */
+  private async insertRows(rows: NewRow[]): Promise<(Error | undefined)[]> {
+    const groups = groupBySize(rows, MAX_BATCH_CHARS);
+    const outcomes = await Promise.all(
+      groups.map((group) => this.insertGroup(group).catch((error: Error) => group.map(() => error))),
+    );
+    return outcomes.flat();
+  }
+
+  /**
+   * One statement for all of `rows` when no key is taken. A taken key fails the whole statement
+   * (which then stores nothing), so the rows go again one by one to find out which.
+   */
+  private async insertGroup(rows: NewRow[]): Promise<(Error | undefined)[]> {
+    if (rows.length > 1) {
+      try {
+        await this.run(this.sql.insertMany(rows.length), rows.flatMap((row) => [row.key, row.data, row.expires]));
+        return rows.map(() => undefined);
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+    }
+    return Promise.all(
+      rows.map((row) =>
+        this.run(this.sql.insert, [row.key, row.data, row.expires]).then(
+          () => undefined,
+          (error: unknown) => (isDuplicateKey(error) ? new SessionKeyTakenError() : (error as Error)),
+        ),
+      ),
+    );
+  }
+
   private run(sql: string, parameters: unknown[]): Promise<StatementResult> {
     // Made on first use: the driver's pool exists once the data source is initialised.
     this.runner ??= createStatementRunner(this.dataSource);
@@ -133,10 +217,18 @@ function buildStatements(dataSource: DataSource): Statements {
   ];
   const p = (index: number) => driver.createParameter(`p${index}`, index);
   const expired = `${expires} <= ${p(0)}`;
+  const selected = `${data} AS session_data, ${expires} AS expire_date, ${version} AS version`;
+  const list = (from: number, count: number) => Array.from({ length: count }, (_, i) => p(from + i)).join(', ');
   return {
-    load: `SELECT ${data} AS session_data, ${expires} AS expire_date, ${version} AS version FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
+    load: `SELECT ${selected} FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
+    loadMany: memoize((count) => `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE ${key} IN (${list(0, count)}) AND ${expires} > ${p(count)}`),
     exists: `SELECT 1 AS found FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
     insert: `INSERT INTO ${table} (${key}, ${data}, ${expires}, ${version}) VALUES (${p(0)}, ${p(1)}, ${p(2)}, 0)`,
+    insertMany: memoize(
+      (count) =>
+        `INSERT INTO ${table} (${key}, ${data}, ${expires}, ${version}) VALUES ` +
+        Array.from({ length: count }, (_, i) => `(${list(3 * i, 3)}, 0)`).join(', '),
+    ),
     update:
       `UPDATE ${table} SET ${data} = ${p(0)}, ${expires} = ${p(1)}, ${version} = ${version} + 1 ` +
       `WHERE ${key} = ${p(2)} AND ${version} = ${p(3)}`,
@@ -163,6 +255,33 @@ function batchDelete(type: string, table: string, where: string): (limit: number
 }
 
 const isMysql = (type: string) => type === 'mysql' || type === 'mariadb';
+/** Drivers that run in process, where a round trip costs next to nothing. */
+const isEmbedded = (type: string) => type.includes('sqlite') || type === 'sqljs';
+
+/** `rows` in order, in groups whose data adds up to at most `limit` characters (or one row). */
+function groupBySize(rows: NewRow[], limit: number): NewRow[][] {
+  const groups: NewRow[][] = [];
+  let size = Infinity;
+  for (const row of rows) {
+    if (size + row.data.length > limit) {
+      groups.push([]);
+      size = 0;
+    }
+    groups[groups.length - 1].push(row);
+    size += row.data.length;
+  }
+  return groups;
+}
+
+/** `build`, remembering its statements by size (at most {@link MAX_BATCH} of them). */
+function memoize(build: (count: number) => string): (count: number) => string {
+  const built = new Map<number, string>();
+  return (count) => {
+    let sql = built.get(count);
+    if (sql === undefined) built.set(count, (sql = build(count)));
+    return sql;
+  };
+}
 
 /** `YYYY-MM-DD HH:MM:SS.mmm` in UTC: what DATETIME(3) and SQLite's datetime text both take. */
 function utc(date: Date): string {
