@@ -8,6 +8,7 @@ export {
   type SessionModuleOptions,
 } from './session-options.js';
 export { Session, loadSession } from './session.decorator.js';
+export { SessionInterceptor } from './session.interceptor.js';
 export { RequestSession, type ExpiryPolicy } from './request-session.js';
 export { EXPIRY_KEY as SESSION_EXPIRY_KEY, type SessionExpiry } from './session-expiry.js';
 export { SessionValueError, type JsonValue } from './json-value.js';
@@ -22,7 +23,7 @@ export {
   type SessionRecord,
   type StoredSession,
 } from './session-store.interface.js';
-export { TypeOrmSessionStore } from './typeorm-session.store.js';
+export { TypeOrmSessionStore, type TypeOrmSessionStoreOptions } from './typeorm-session.store.js';
 export { MemorySessionStore } from './memory-session.store.js';
 export { SessionCodec, type SessionData } from './session-codec.js';
 export { SessionEngine, type DecodedRow, type SavedSession } from './session-engine.js';

@@ -1,11 +1,9 @@
 import { Global, Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { SessionCleaner } from './session-cleaner.js';
 import { SessionEngine } from './session-engine.js';
 import { SessionsService } from './sessions.service.js';
-import { SessionInterceptor } from './session.interceptor.js';
 import { SessionMiddleware } from './session.middleware.js';
 import { SESSION_MODULE_OPTIONS, SessionConfigurableModule } from './session.module-definition.js';
 import {
@@ -52,7 +50,6 @@ import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
     SessionsService,
     SessionCleaner,
     SessionMiddleware,
-    { provide: APP_INTERCEPTOR, useClass: SessionInterceptor },
   ],
   exports: [RESOLVED_SESSION_OPTIONS, SessionStore, SessionEngine, SessionsService],
 })
