@@ -14,6 +14,14 @@ describe('generateSessionKey', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
+  it('draws every character about equally often (no modulo bias)', () => {
+    const counts = new Map<string, number>();
+    for (const char of keys.join('')) counts.set(char, (counts.get(char) ?? 0) + 1);
+    const expected = (keys.length * SESSION_KEY_LENGTH) / ALPHABET.length;
+    // A plain byte % 36 would favour a–d by an eighth; chance alone stays within 3.5 standard deviations.
+    for (const char of ALPHABET) expect(Math.abs(counts.get(char)! - expected)).toBeLessThan(expected * 0.08);
+  });
+
   it('uses every one of the 36 characters', () => {
     const seen = new Set(keys.join(''));
     expect([...seen].sort().join('')).toBe([...ALPHABET].sort().join(''));
