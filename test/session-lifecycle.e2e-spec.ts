@@ -269,6 +269,41 @@ describe.each(testDatabases())('session lifecycle over HTTP on %s (SPEC §3)', (
     });
   });
 
+  describe('a save that fails', () => {
+    // Over maxDataSize (65536 bytes), in a URL that Node's head limit lets through.
+    const big = 'x'.repeat(70_000);
+    beforeEach(() => Object.assign(t.app.getHttpServer(), { maxHeaderSize: 256 * 1024 }));
+
+    it("answers with its error in place of the handler's response, and saves nothing", async () => {
+      for (const path of ['/set', '/set-with-filter']) {
+        const res = await t.http().get(`${path}?k=big&v=${big}`).expect(413);
+        expect(res.body).toEqual({
+          statusCode: 413,
+          error: 'Payload Too Large',
+          message: expect.stringMatching(/^The session would hold \d+ bytes, over the limit of 65536/),
+        });
+        expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+        // Headers of the body it replaced do not describe this one.
+        expect(res.headers.etag).toBeUndefined();
+        expect(res.headers['set-cookie']).toBeUndefined();
+      }
+      expect(await t.rows()).toHaveLength(0);
+    });
+
+    it("goes through the app's exception filters where SessionInterceptor saves the session", async () => {
+      const res = await t.http().get(`/set-intercepted?k=big&v=${big}`).expect(413);
+      expect(res.body).toEqual({ shapedBy: 'filter' });
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(await t.rows()).toHaveLength(0);
+    });
+
+    it('SessionInterceptor saves what the handler wrote, as the response-end commit does', async () => {
+      const res = await t.http().get('/set-intercepted?k=a&v=1').expect(200, 'ok');
+      const key = sessionCookie(res).value;
+      expect((await t.http().get('/read').set('Cookie', withKey(key))).body).toEqual({ a: '1' });
+    });
+  });
+
   describe('guards, interceptors, handlers and filters (SPEC §4: guards see the session)', () => {
     it('a guard reads the session: it lets a flagged session in, and no other', async () => {
       const flagged = sessionCookie(await t.http().get('/flag')).value;

@@ -1,5 +1,6 @@
-import { Logger } from '@nestjs/common';
+import { HttpException, Logger } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
+import { failedSaveResponse } from './failed-save-response.js';
 import type { RequestSession } from './request-session.js';
 import { varyOnCookie } from './session-cookie.js';
 import type { SessionEngine } from './session-engine.js';
@@ -95,8 +96,10 @@ export class SessionHandle {
   }
 
   /**
-   * Responses that bypass the interceptor (a guard's rejection, an exception filter, `@Res()`)
-   * still get the policy: the response's end waits for the commit.
+   * Holds the response's end until the session is committed, so that the policy applies to every
+   * response that loaded it, whatever produced the response: a handler, a guard's rejection, an
+   * exception filter, `@Res()`. A failed save answers in place of the handler's response while
+   * its headers are unsent (all but streamed responses); after that it can only be logged.
    */
   private commitBeforeEnd(): void {
     if (this.endHooked) return;
@@ -107,9 +110,15 @@ export class SessionHandle {
       res.end = end;
       const pending = this.commit(res.statusCode);
       if (!pending) return end.apply(res, args);
-      pending
-        .catch((error: Error) => logger.error(`Session commit failed: ${error.message}`))
-        .finally(() => end.apply(res, args));
+      pending.then(
+        () => end.apply(res, args),
+        (error: Error) => {
+          if (!(error instanceof HttpException)) logger.error(`Session commit failed: ${error?.message ?? error}`);
+          if (res.headersSent) return end.apply(res, args);
+          const callback = args.find((arg) => typeof arg === 'function') as (() => void) | undefined;
+          end.call(res, failedSaveResponse(res, error), 'utf8', callback);
+        },
+      );
       return res;
     }) as typeof end;
   }

@@ -1,21 +1,18 @@
-import { createParamDecorator, UseInterceptors, type ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { RequestSession } from './request-session.js';
 import { sessionHandleOf, type SessionHandle } from './session-handle.js';
 import { USES_SESSION } from './session.constants.js';
-import { SessionInterceptor } from './session.interceptor.js';
-
-const alreadyIntercepted = new WeakSet<object>();
 
 const SessionParam = createParamDecorator((_: unknown, context: ExecutionContext) => {
   const handle = handleFor(context.switchToHttp().getRequest());
-  // The interceptor has loaded it already; the promise covers apps that removed the interceptor.
+  // Nest awaits a promise here; SessionInterceptor, where applied, has loaded the session already.
   return handle.loaded ?? handle.load();
 });
 
 /**
- * Hands the handler this request's session, loaded, and saves it when the handler returns (it
- * puts {@link SessionInterceptor} on the handler). Import it from this library, not from
- * `@nestjs/common` (whose `@Session()` reads express-session's `req.session`).
+ * Hands the handler this request's session, loaded; it is saved before the response goes out.
+ * Import it from this library, not from `@nestjs/common` (whose `@Session()` reads
+ * express-session's `req.session`).
  *
  * @example
  * ```ts
@@ -31,11 +28,6 @@ export function Session(): ParameterDecorator {
     if (propertyKey !== undefined) {
       const handler = (target as Record<string | symbol, object>)[propertyKey];
       Reflect.defineMetadata(USES_SESSION, true, handler);
-      // Once per handler, however many parameters take the session.
-      if (!alreadyIntercepted.has(handler)) {
-        alreadyIntercepted.add(handler);
-        UseInterceptors(SessionInterceptor)(target, propertyKey, { value: handler });
-      }
     }
   };
 }

@@ -1,36 +1,72 @@
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import { mergeMap, type Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import { sessionHandleOf } from './session-handle.js';
 import { USES_SESSION } from './session.constants.js';
 
 /**
- * Loads the session before handlers that take `@Session()`, and saves it when they return,
- * before the response is written (Django's `SessionMiddleware`, response half), so that a failed
- * save reaches the client as an error response through the app's exception filters.
+ * Optional: commits the session when the handler returns, before Nest writes the response, so
+ * that a failed save goes through the app's exception filters like any handler error. Apply it
+ * with `@UseInterceptors(SessionInterceptor)` to a route, a controller, or the app.
  *
- * `@Session()` applies it to its handler by itself; it is not global, because any global
- * interceptor puts Nest's observable pipeline on every route, session or not. Responses that do
- * not come back through here — routes without `@Session()`, errors, a guard's rejection — are
- * committed by the handle when the response ends, with their final status. Apply it with
- * `@UseInterceptors(SessionInterceptor)` to a route that changes the session elsewhere (in a
- * guard, through `loadSession()`) and should answer a failed save with an error.
+ * Without it every session is still saved before its response is sent (the handle holds the
+ * response's end, and answers a failed save with the error's status and Nest's default JSON
+ * body), which spares each request the observable pipeline Nest builds around interceptors.
+ * The interceptor is worth its cost where that is not enough: streamed responses, whose headers
+ * leave before their end (so a new session cookie could not follow), and apps whose exception
+ * filters must shape every error.
  */
 @Injectable()
 export class SessionInterceptor implements NestInterceptor {
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
     const handle = context.getType() === 'http' ? sessionHandleOf(context.switchToHttp().getRequest()) : undefined;
     if (!handle) return next.handle();
     const handler = context.getHandler();
-    if (Reflect.getMetadata(USES_SESSION, handler)) await handle.load();
     const res = context.switchToHttp().getResponse<ServerResponse>();
-    return next.handle().pipe(
-      mergeMap((body) => {
-        const status: number = Reflect.getMetadata(HTTP_CODE_METADATA, handler) ?? res.statusCode;
-        const pending = handle.commit(status);
-        return pending ? pending.then(() => body) : [body];
-      }),
-    );
+    const status = (): number => Reflect.getMetadata(HTTP_CODE_METADATA, handler) ?? res.statusCode;
+    const run = () => savedAfter(next.handle(), () => handle.commit(status()));
+    return Reflect.getMetadata(USES_SESSION, handler) ? handle.load().then(run) : run();
   }
+}
+
+/**
+ * `source`, each value held back until `commit()` (called once per value) has settled; a failed
+ * commit becomes the error. Written out rather than with `mergeMap`, which costs several
+ * subscriptions per request on a path every session request takes.
+ */
+function savedAfter<T>(source: Observable<T>, commit: () => Promise<void> | undefined): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    let pending = 0;
+    let completed = false;
+    const settle = () => {
+      pending -= 1;
+      if (completed && pending === 0) subscriber.complete();
+    };
+    const subscription = source.subscribe({
+      next(value) {
+        let committing: Promise<void> | undefined;
+        try {
+          committing = commit();
+        } catch (error) {
+          return subscriber.error(error);
+        }
+        if (!committing) return subscriber.next(value);
+        pending += 1;
+        committing.then(
+          () => {
+            subscriber.next(value);
+            settle();
+          },
+          (error: unknown) => subscriber.error(error),
+        );
+      },
+      error: (error: unknown) => subscriber.error(error),
+      complete() {
+        completed = true;
+        if (pending === 0) subscriber.complete();
+      },
+    });
+    return () => subscription.unsubscribe();
+  });
 }

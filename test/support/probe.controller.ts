@@ -22,7 +22,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { loadSession, RequestSession, Session } from '../../src/session/index.js';
+import { loadSession, RequestSession, Session, SessionInterceptor } from '../../src/session/index.js';
 
 /** The shape of the probe's session data. */
 interface ProbeData {
@@ -85,6 +85,14 @@ class TraceFilter implements ExceptionFilter {
   }
 }
 
+/** Answers HTTP errors in a shape of its own, to show which errors reach the app's filters. */
+@Catch(HttpException)
+class ShapingFilter implements ExceptionFilter {
+  catch(exception: HttpException, host: ArgumentsHost) {
+    host.switchToHttp().getResponse<Response>().status(exception.getStatus()).json({ shapedBy: 'filter' });
+  }
+}
+
 /** Routes that exercise one session behaviour each. */
 @Controller()
 export class ProbeController {
@@ -100,6 +108,23 @@ export class ProbeController {
 
   @Get('set')
   set(@Session() session: ProbeSession, @Query('k') key: string, @Query('v') value: string) {
+    session.set(key, value);
+    return 'ok';
+  }
+
+  /** `set`, with an exception filter of its own. */
+  @Get('set-with-filter')
+  @UseFilters(ShapingFilter)
+  setWithFilter(@Session() session: ProbeSession, @Query('k') key: string, @Query('v') value: string) {
+    session.set(key, value);
+    return 'ok';
+  }
+
+  /** `set`, saved by SessionInterceptor, with an exception filter of its own. */
+  @Get('set-intercepted')
+  @UseInterceptors(SessionInterceptor)
+  @UseFilters(ShapingFilter)
+  setIntercepted(@Session() session: ProbeSession, @Query('k') key: string, @Query('v') value: string) {
     session.set(key, value);
     return 'ok';
   }
