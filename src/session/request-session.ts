@@ -213,6 +213,16 @@ export class RequestSession<T extends object = AnyData> {
   }
 
   /**
+   * @internal Whether {@link pendingJson} would return JSON, without serialising the data unless
+   * a value was handed out (and so may have been changed in place).
+   */
+  needsSave(saveEveryRequest: boolean): boolean {
+    if (this.isEmpty()) return false;
+    if (this.modified || saveEveryRequest) return true;
+    return this.exposed && JSON.stringify(this.data) !== this.baselineJson;
+  }
+
+  /**
    * @internal The JSON to save when the session must be saved, else `undefined`. Nested
    * changes count: a value handed out and changed in place differs from the loaded JSON.
    */

@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DeadlineWatch } from './deadline-watch.js';
 import { RequestSession, type LoadedState } from './request-session.js';
 import { SessionCodec } from './session-codec.js';
 import { SessionCookie } from './session-cookie.js';
@@ -48,6 +49,7 @@ export class SessionEngine {
   readonly cookie: SessionCookie;
   private readonly codec: SessionCodec;
   private readonly logger = new Logger('SessionEngine');
+  private readonly deadlines: DeadlineWatch;
 
   constructor(
     @Inject(RESOLVED_SESSION_OPTIONS) readonly options: ResolvedSessionOptions,
@@ -55,6 +57,10 @@ export class SessionEngine {
   ) {
     this.cookie = new SessionCookie(options);
     this.codec = new SessionCodec(options.secret, options.secretFallbacks);
+    this.deadlines = new DeadlineWatch(
+      options.storeTimeout,
+      () => new Error(`no answer within ${options.storeTimeout} ms`),
+    );
     if (options.secretIsEphemeral) {
       this.logger.warn(
         'No session secret set: using a random one for this process, so sessions end when it ' +
@@ -184,22 +190,17 @@ export class SessionEngine {
    * Runs a store operation, turning its failures — and its silence past `storeTimeout` — into a
    * 503 for the client and a log line here.
    */
-  private async call<T>(operation: () => Promise<T>): Promise<T> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${this.options.storeTimeout} ms`)),
-        this.options.storeTimeout,
-      );
-    });
+  private call<T>(operation: () => Promise<T>): Promise<T> {
+    let running: Promise<T>;
     try {
-      return await Promise.race([operation(), timeout]);
+      running = operation();
     } catch (error) {
+      running = Promise.reject(error);
+    }
+    return this.deadlines.watch(running).catch((error: unknown) => {
       if (error instanceof SessionKeyTakenError) throw error;
       this.logger.error(`Session store failed: ${(error as Error)?.message ?? error}`);
       throw new SessionStoreUnavailableError({ cause: error });
-    } finally {
-      clearTimeout(timer);
-    }
+    });
   }
 }

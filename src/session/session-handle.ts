@@ -55,8 +55,8 @@ export class SessionHandle {
   commit(status: number): Promise<void> | undefined {
     if (this.committed) return undefined;
     this.committed = true;
-    if (!this.loading && this.untouchedIsIdle()) return undefined;
-    return this.apply(status);
+    if (!this.loading) return this.untouchedIsIdle() ? undefined : this.apply(status);
+    return this.loadedIsIdle(status) ? undefined : this.apply(status);
   }
 
   /** Whether a request that never loads the session has nothing to commit. */
@@ -64,6 +64,18 @@ export class SessionHandle {
     if (this.cookieValue === undefined) return true;
     // A bad cookie is deleted; saving every request must look at the client's session.
     return this.wellFormedKey && !this.engine.options.saveEveryRequest;
+  }
+
+  /**
+   * Whether a loaded session has nothing to commit: same key as stored, nothing to save, and no
+   * cookie to delete (most reads). Decided here, synchronously, so that such responses wait for
+   * no promise.
+   */
+  private loadedIsIdle(status: number): boolean {
+    const session = this.session;
+    if (!session || session.sessionKey !== session.storedKey) return false;
+    if (status < 500 && session.needsSave(this.engine.options.saveEveryRequest)) return false;
+    return this.cookieValue === undefined || !session.isEmpty();
   }
 
   private async apply(status: number): Promise<void> {
