@@ -47,6 +47,13 @@ describe('SessionCookie.read', () => {
     expect(jar.read(`xsessionid=a; sessionid=${KEY}`)).toBe(KEY);
   });
 
+  it('skips a bare name without a value, and keeps an "=" inside the value', () => {
+    expect(jar.read(`sessionid; sessionid=${KEY}`)).toBe(KEY);
+    expect(jar.read('sessionid=a=b;')).toBe('a=b');
+    expect(jar.read(`a=1;\tsessionid\t=\t${KEY}\t;`)).toBe(KEY);
+    expect(jar.read(';;; sessionid')).toBeUndefined();
+  });
+
   it('returns the empty string for an empty value', () => {
     expect(jar.read('sessionid=')).toBe('');
   });

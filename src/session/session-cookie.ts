@@ -31,13 +31,19 @@ export class SessionCookie {
    * `undefined` when there is none.
    */
   read(header: string | undefined): string | undefined {
-    if (!header || !header.includes(this.name)) return undefined;
-    for (const part of header.split(';')) {
-      const eq = part.indexOf('=');
-      if (eq !== -1 && trimOws(part.slice(0, eq)) === this.name) {
-        const value = trimOws(part.slice(eq + 1));
-        return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+    if (!header) return undefined;
+    const name = this.name;
+    // A scan rather than split-and-trim: this runs on every request, and allocates nothing but
+    // the value it returns.
+    for (let start = 0; start < header.length; ) {
+      let end = header.indexOf(';', start);
+      if (end === -1) end = header.length;
+      const nameStart = skipOws(header, start, end);
+      if (header.startsWith(name, nameStart)) {
+        const eq = skipOws(header, nameStart + name.length, end);
+        if (header.charCodeAt(eq) === EQUALS) return unquote(trimmed(header, eq + 1, end));
       }
+      start = end + 1;
     }
     return undefined;
   }
@@ -57,9 +63,25 @@ export class SessionCookie {
   }
 }
 
-/** Strips the spaces and tabs HTTP allows around a cookie pair (and nothing else). */
-function trimOws(text: string): string {
-  return text.replace(/^[ \t]+|[ \t]+$/g, '');
+const EQUALS = 0x3d;
+const isOws = (code: number) => code === 0x20 || code === 0x09;
+
+/** The first index from `from` (up to `end`) past the spaces and tabs HTTP allows around a pair. */
+function skipOws(text: string, from: number, end: number): number {
+  while (from < end && isOws(text.charCodeAt(from))) from++;
+  return from;
+}
+
+/** `text` from `start` to `end`, without the spaces and tabs around it. */
+function trimmed(text: string, start: number, end: number): string {
+  start = skipOws(text, start, end);
+  while (end > start && isOws(text.charCodeAt(end - 1))) end--;
+  return text.slice(start, end);
+}
+
+/** A cookie value without the double quotes it may come in. */
+function unquote(value: string): string {
+  return value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
 }
 
 /** Adds `Cookie` to the response's `Vary` header unless it is there already. */
