@@ -1,9 +1,26 @@
-import { generateSessionKey } from '../src/session/index.js';
+import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import type { NextFunction, Request, Response } from 'express';
+import { generateSessionKey, loadSession } from '../src/session/index.js';
 import { testDatabases } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
 import { createTestApp, sessionCookie, setCookies, type TestApp } from './support/test-app.js';
 
 const KEY = /^[a-z0-9]{32}$/;
+
+/** An app middleware that reports the session's `n` in a header and counts its own visits. */
+@Module({})
+class VisitCountingModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer
+      .apply(async (req: Request, res: Response, next: NextFunction) => {
+        const session = await loadSession(req);
+        res.setHeader('X-Session-N', String(session.get('n') ?? '-'));
+        session.set('visits', (session.get('visits') ?? 0) + 1);
+        next();
+      })
+      .forRoutes('{*path}');
+  }
+}
 const DELETION = 'sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax';
 
 describe.each(testDatabases())('session lifecycle over HTTP on %s (SPEC §3)', (db) => {
@@ -305,6 +322,21 @@ describe.each(testDatabases())('session lifecycle over HTTP on %s (SPEC §3)', (
   });
 
   describe('guards, interceptors, handlers and filters (SPEC §4: guards see the session)', () => {
+    it("an app's own middleware loads the session, and what it writes is saved", async () => {
+      const app = await createTestApp(db, [ProbeController], {}, { imports: [VisitCountingModule] });
+      try {
+        const first = await app.http().get('/set?k=n&v=3').expect(200);
+        expect(first.headers['x-session-n']).toBe('-');
+        const key = sessionCookie(first).value;
+        const second = await app.http().get('/untouched').set('Cookie', withKey(key)).expect(200, 'untouched');
+        expect(second.headers['x-session-n']).toBe('3');
+        const read = await app.http().get('/read').set('Cookie', withKey(key)).expect(200);
+        expect(read.body).toEqual({ n: '3', visits: 3 });
+      } finally {
+        await app.close();
+      }
+    });
+
     it('a guard reads the session: it lets a flagged session in, and no other', async () => {
       const flagged = sessionCookie(await t.http().get('/flag')).value;
       await t.http().get('/guarded').set('Cookie', withKey(flagged)).expect(200, 'welcome');

@@ -5,8 +5,9 @@ import { SessionHandle, type RequestWithSession } from './session-handle.js';
 import { SESSION_HANDLE } from './session.constants.js';
 
 /**
- * Gives every request a lazy session handle before guards run (Django's `SessionMiddleware`,
- * request half). It does no I/O: the store is read only if someone asks for the session.
+ * Gives every request a lazy session handle before the app's middleware and guards run (Django's
+ * `SessionMiddleware`, request half). It does no I/O: the store is read only if someone asks for
+ * the session.
  */
 @Injectable()
 export class SessionMiddleware implements NestMiddleware {
