@@ -33,7 +33,7 @@ export class SessionInterceptor implements NestInterceptor {
 /**
  * `source`, each value held back until `commit()` (called once per value) has settled; a failed
  * commit becomes the error. Written out rather than with `mergeMap`, which costs several
- * subscriptions per request on a path every session request takes.
+ * subscriptions on every request of the routes it serves.
  */
 function savedAfter<T>(source: Observable<T>, commit: () => Promise<void> | undefined): Observable<T> {
   return new Observable<T>((subscriber) => {
