@@ -32,6 +32,20 @@ describe('DeadlineWatch', () => {
     expect(firstFailed).toBeLessThanOrEqual(secondFailed);
   });
 
+  it('keeps track of the rest when calls settle in any order', async () => {
+    const settle: ((value: string) => void)[] = [];
+    const calls = [0, 1, 2, 3].map(() => watch.watch(new Promise<string>((resolve) => settle.push(resolve))));
+    settle[2]('third');
+    settle[0]('first');
+    const outcomes = await Promise.allSettled(calls);
+    expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message))).toEqual([
+      'first',
+      'too slow',
+      'third',
+      'too slow',
+    ]);
+  });
+
   it('keeps working after it went idle', async () => {
     await sleep(60);
     await expect(watch.watch(never())).rejects.toThrow('too slow');
