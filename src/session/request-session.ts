@@ -213,8 +213,9 @@ export class RequestSession<T extends object = AnyData> {
   }
 
   /**
-   * @internal Whether {@link pendingJson} would return JSON, without serialising the data unless
-   * a value was handed out (and so may have been changed in place).
+   * @internal Whether the session must be saved: it holds something, and was changed, or must be
+   * saved on every request. Nested changes count: a value handed out and changed in place makes
+   * the data differ from the loaded JSON (serialised only then, to compare).
    */
   needsSave(saveEveryRequest: boolean): boolean {
     if (this.isEmpty()) return false;
@@ -222,15 +223,9 @@ export class RequestSession<T extends object = AnyData> {
     return this.exposed && JSON.stringify(this.data) !== this.baselineJson;
   }
 
-  /**
-   * @internal The JSON to save when the session must be saved, else `undefined`. Nested
-   * changes count: a value handed out and changed in place differs from the loaded JSON.
-   */
+  /** @internal The JSON to save when {@link needsSave}, else `undefined`. */
   pendingJson(saveEveryRequest: boolean): string | undefined {
-    if (this.isEmpty()) return undefined;
-    if (!this.modified && !this.exposed && !saveEveryRequest) return undefined;
-    const json = JSON.stringify(this.data);
-    return this.modified || saveEveryRequest || json !== this.baselineJson ? json : undefined;
+    return this.needsSave(saveEveryRequest) ? JSON.stringify(this.data) : undefined;
   }
 
   /** @internal Records a successful save of `json` under `key`, now at `version`. */
