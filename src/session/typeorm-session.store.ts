@@ -249,7 +249,7 @@ function buildStatements(dataSource: DataSource): Statements {
  */
 function batchDelete(type: string, table: string, where: string): (limit: number) => string {
   if (isMysql(type)) return (limit) => `DELETE FROM ${table} WHERE ${where} LIMIT ${limit}`;
-  const rowId = type === 'postgres' ? 'ctid' : type.includes('sqlite') || type === 'sqljs' ? 'rowid' : undefined;
+  const rowId = type === 'postgres' ? 'ctid' : isEmbedded(type) ? 'rowid' : undefined;
   if (!rowId) return () => `DELETE FROM ${table} WHERE ${where}`;
   return (limit) => `DELETE FROM ${table} WHERE ${rowId} IN (SELECT ${rowId} FROM ${table} WHERE ${where} LIMIT ${limit})`;
 }
