@@ -88,6 +88,29 @@ describe.each(testDatabases())('statements shared by concurrent requests on %s',
     expect(verbs()).toEqual(batched ? ['INSERT', 'INSERT', 'INSERT', 'INSERT'] : ['INSERT', 'INSERT', 'INSERT']);
   });
 
+  it('updates that start together: one UPDATE in a transaction; after a stale version, one UPDATE each', async () => {
+    const keys = [generateSessionKey(), generateSessionKey(), generateSessionKey(), generateSessionKey()];
+    for (const key of keys) await store.create(key, { data: 'v0', expiresAt: later() });
+    queries.reset();
+    const save = (version: number) => Promise.all(keys.map((key) => store.update(key, { data: `v${version + 1}`, expiresAt: later() }, version)));
+    expect(await save(0)).toEqual([true, true, true, true]);
+    expect(verbs()).toEqual(batched ? ['START', 'UPDATE', 'COMMIT'] : ['UPDATE', 'UPDATE', 'UPDATE', 'UPDATE']);
+
+    await store.update(keys[1], { data: 'elsewhere', expiresAt: later() }, 1);
+    queries.reset();
+    expect(await save(1)).toEqual([true, false, true, true]);
+    const alone = ['UPDATE', 'UPDATE', 'UPDATE', 'UPDATE'];
+    expect(verbs()).toEqual(batched ? ['START', 'UPDATE', 'ROLLBACK', ...alone] : alone);
+  });
+
+  it('updates too few to share a transaction: one UPDATE each', async () => {
+    const keys = [generateSessionKey(), generateSessionKey(), generateSessionKey()];
+    for (const key of keys) await store.create(key, { data: 'v0', expiresAt: later() });
+    queries.reset();
+    await Promise.all(keys.map((key) => store.update(key, { data: 'v1', expiresAt: later() }, 0)));
+    expect(verbs()).toEqual(['UPDATE', 'UPDATE', 'UPDATE']);
+  });
+
   it('sends loads one by one when batching is off', async () => {
     const unbatched = new TypeOrmSessionStore(dataSource, { batching: false });
     await Promise.all([unbatched.load(generateSessionKey()), unbatched.load(generateSessionKey())]);

@@ -237,6 +237,41 @@ describe.each(stores)('$name', ({ open, onDatabase }) => {
     for (const key of keys) expect((await store.load(key))?.data).toBe(data(key));
   });
 
+  it('updates rows made together, past the size of one batch, each with its own data and expiry', async () => {
+    const keys = Array.from({ length: 130 }, () => generateSessionKey());
+    for (const key of keys) await store.create(key, { data: 'old', expiresAt: later() });
+    const expiry = (i: number) => new Date(Date.UTC(2031, 0, 1, 0, 0, 0, i));
+    const saved = await Promise.all(keys.map((key, i) => store.update(key, { data: `new ${i} ${key}`, expiresAt: expiry(i) }, 0)));
+    expect(saved.every(Boolean)).toBe(true);
+    for (const [i, key] of keys.entries()) {
+      expect(await store.load(key)).toEqual({ data: `new ${i} ${key}`, expiresAt: expiry(i), version: 1 });
+    }
+  });
+
+  it('keeps, of updates made together, exactly those whose version held', async () => {
+    const keys = Array.from({ length: 8 }, () => generateSessionKey());
+    for (const key of keys) await store.create(key, { data: 'v0', expiresAt: later() });
+    // Two rows have moved on since their savers read them; one is gone.
+    await store.update(keys[2], { data: 'moved on', expiresAt: later() }, 0);
+    await store.update(keys[5], { data: 'moved on', expiresAt: later() }, 0);
+    await store.delete(keys[7]);
+    const saved = await Promise.all(keys.map((key) => store.update(key, { data: `saved ${key}`, expiresAt: later() }, 0)));
+    expect(saved).toEqual([true, true, false, true, true, false, true, false]);
+    const rows = await Promise.all(keys.map((key) => store.load(key)));
+    expect(rows.map((row) => row && [row.data, row.version])).toEqual(
+      keys.map((key, i) => (i === 7 ? undefined : i === 2 || i === 5 ? ['moved on', 1] : [`saved ${key}`, 1])),
+    );
+  });
+
+  it('lets only one of two updates of a row made together from one version win', async () => {
+    const keys = Array.from({ length: 5 }, () => generateSessionKey());
+    for (const key of keys) await store.create(key, { data: 'v0', expiresAt: later() });
+    const asked = [...keys, keys[0]];
+    const saved = await Promise.all(asked.map((key, i) => store.update(key, { data: `writer ${i}`, expiresAt: later() }, 0)));
+    expect(saved).toEqual([true, true, true, true, true, false]);
+    expect(await store.load(keys[0])).toMatchObject({ data: 'writer 0', version: 1 });
+  });
+
   if (!onDatabase) return;
   it('stores the expiry in UTC, to the millisecond', async () => {
     const key = generateSessionKey();

@@ -4,7 +4,13 @@ import { clearExpiredByLimit } from './clear-expired-by-limit.js';
 import { SessionEntity } from './session.entity.js';
 import { sweepExpiredByKey, type SweepTable } from './typeorm-expired-sweep.js';
 import { TurnBatcher } from './turn-batcher.js';
-import { createStatementRunner, type StatementResult, type StatementRunner } from './typeorm-statement-runner.js';
+import {
+  createStatementRunner,
+  createTransactionRunner,
+  type StatementResult,
+  type StatementRunner,
+  type TransactionRunner,
+} from './typeorm-statement-runner.js';
 import {
   SessionKeyTakenError,
   type SessionCounts,
@@ -20,6 +26,11 @@ interface NewRow {
   expires: string;
 }
 
+/** A row to save over the one of `version`. */
+interface ChangedRow extends NewRow {
+  version: number;
+}
+
 interface Statements {
   load: string;
   /** A SELECT of up to `count` keys at once, naming each row's key. */
@@ -29,6 +40,8 @@ interface Statements {
   /** An INSERT of `count` rows in one statement. */
   insertMany: (count: number) => string;
   update: string;
+  /** An UPDATE of `count` rows in one statement, each guarded by its own version (MySQL/MariaDB). */
+  updateMany: (count: number) => string;
   delete: string;
   clearExpired: string;
   /** A statement deleting at most `limit` expired rows. */
@@ -43,8 +56,9 @@ interface Statements {
 export interface TypeOrmSessionStoreOptions {
   /**
    * Whether loads and inserts that start in the same turn of the event loop go to the database
-   * together, as one statement each (see {@link TurnBatcher}). Default: on, except for SQLite,
-   * which runs in process and gains nothing from it.
+   * together, as one statement each (see {@link TurnBatcher}); on MySQL/MariaDB updates too, in
+   * one transaction. Default: on, except for SQLite, which runs in process and gains nothing
+   * from it.
    */
   batching?: boolean;
 }
@@ -56,6 +70,11 @@ const MAX_BATCH = 100;
  * under MySQL's smallest default `max_allowed_packet` (4 MiB) whatever the text's encoding.
  */
 const MAX_BATCH_CHARS = 1 << 19;
+/**
+ * The fewest updates worth a transaction: it takes three statements (START, UPDATE, COMMIT) on
+ * one connection, where fewer updates go as one statement each, side by side.
+ */
+const MIN_UPDATE_BATCH = 4;
 
 type LoadedRow = { session_key?: string; session_data: string; expire_date: unknown; version: number | string };
 
@@ -74,8 +93,10 @@ export class TypeOrmSessionStore implements SessionStore {
   private readonly sql: Statements;
   private readonly expireDateColumn: ColumnMetadata;
   private runner: StatementRunner | undefined;
+  private transactionRunner: TransactionRunner | undefined;
   private readonly loads: TurnBatcher<string, LoadedRow | undefined> | undefined;
   private readonly inserts: TurnBatcher<NewRow, Error | undefined> | undefined;
+  private readonly updates: TurnBatcher<ChangedRow, boolean> | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -86,6 +107,7 @@ export class TypeOrmSessionStore implements SessionStore {
     if (options.batching ?? !isEmbedded(dataSource.options.type)) {
       this.loads = new TurnBatcher((keys) => this.loadRows(keys), MAX_BATCH);
       this.inserts = new TurnBatcher((rows) => this.insertRows(rows), MAX_BATCH);
+      if (isMysql(dataSource.options.type)) this.updates = new TurnBatcher((rows) => this.updateRows(rows), MAX_BATCH);
     }
   }
 
@@ -102,9 +124,9 @@ export class TypeOrmSessionStore implements SessionStore {
     if (failure) throw failure;
   }
 
-  async update(key: string, record: SessionRecord, version: number): Promise<boolean> {
-    const { affected } = await this.run(this.sql.update, [record.data, utc(record.expiresAt), key, version]);
-    return (affected ?? 0) > 0;
+  update(key: string, record: SessionRecord, version: number): Promise<boolean> {
+    const row = { key, data: record.data, expires: utc(record.expiresAt), version };
+    return this.updates ? this.updates.add(row) : this.updateRow(row);
   }
 
   async delete(key: string): Promise<void> {
@@ -196,6 +218,59 @@ export class TypeOrmSessionStore implements SessionStore {
     );
   }
 
+  private async updateRow({ key, data, expires, version }: ChangedRow): Promise<boolean> {
+    const { affected } = await this.run(this.sql.update, [data, expires, key, version]);
+    return (affected ?? 0) > 0;
+  }
+
+  /**
+   * Saves `rows`, resolving per row whether its version still held. Several rows of distinct keys
+   * go as one UPDATE in a transaction, kept only if every row's version held: the database tells
+   * how many rows an UPDATE changed, not which, so when one row lost to another request, the
+   * whole group is rolled back and each row goes again alone to learn its own outcome.
+   */
+  private async updateRows(rows: ChangedRow[]): Promise<boolean[]> {
+    // Two saves of one session in a group would race inside one statement; the second waits.
+    const keys = new Set<string>();
+    const distinct: ChangedRow[] = [];
+    const repeated: ChangedRow[] = [];
+    for (const row of rows) {
+      if (keys.has(row.key)) repeated.push(row);
+      else distinct.push(row), keys.add(row.key);
+    }
+    const groups = distinct.length >= MIN_UPDATE_BATCH ? groupBySize(distinct, MAX_BATCH_CHARS) : distinct.map((row) => [row]);
+    const outcomes = new Map<ChangedRow, boolean>();
+    await Promise.all([
+      ...groups.map(async (group) => {
+        const saved = group.length >= MIN_UPDATE_BATCH && (await this.updateGroup(group));
+        const each = saved ? group.map(() => true) : await Promise.all(group.map((row) => this.updateRow(row)));
+        group.forEach((row, i) => outcomes.set(row, each[i]));
+      }),
+      ...repeated.map(async (row) => outcomes.set(row, await this.updateRow(row))),
+    ]);
+    return rows.map((row) => outcomes.get(row)!);
+  }
+
+  /** One UPDATE for all of `rows` (distinct keys) in a transaction; whether it was kept. */
+  private updateGroup(rows: ChangedRow[]): Promise<boolean> {
+    this.transactionRunner ??= createTransactionRunner(this.dataSource);
+    const parameters = [
+      ...rows.flatMap((row) => [row.key, row.data]),
+      ...rows.flatMap((row) => [row.key, row.expires]),
+      ...rows.map((row) => row.key),
+      ...rows.flatMap((row) => [row.key, row.version]),
+    ];
+    return this.transactionRunner!(async (run) => {
+      const { affected } = await run(this.sql.updateMany(rows.length), parameters);
+      return affected === rows.length;
+    }).catch((error: unknown) => {
+      // Another transaction holding one of the rows is no failure of the save: alone, each
+      // row takes its turn.
+      if (isLockConflict(error)) return false;
+      throw error;
+    });
+  }
+
   private run(sql: string, parameters: unknown[]): Promise<StatementResult> {
     // Made on first use: the driver's pool exists once the data source is initialised.
     this.runner ??= createStatementRunner(this.dataSource);
@@ -232,6 +307,13 @@ function buildStatements(dataSource: DataSource): Statements {
     update:
       `UPDATE ${table} SET ${data} = ${p(0)}, ${expires} = ${p(1)}, ${version} = ${version} + 1 ` +
       `WHERE ${key} = ${p(2)} AND ${version} = ${p(3)}`,
+    updateMany: memoize((count) => {
+      const each = (from: number) => Array.from({ length: count }, (_, i) => `WHEN ${p(from + 2 * i)} THEN ${p(from + 2 * i + 1)}`).join(' ');
+      return (
+        `UPDATE ${table} SET ${data} = CASE ${key} ${each(0)} END, ${expires} = CASE ${key} ${each(2 * count)} END, ` +
+        `${version} = ${version} + 1 WHERE ${key} IN (${list(4 * count, count)}) AND ${version} = CASE ${key} ${each(5 * count)} END`
+      );
+    }),
     delete: `DELETE FROM ${table} WHERE ${key} = ${p(0)}`,
     clearExpired: `DELETE FROM ${table} WHERE ${expired}`,
     clearExpiredBatch: batchDelete(dataSource.options.type, table, expired),
@@ -259,8 +341,8 @@ const isMysql = (type: string) => type === 'mysql' || type === 'mariadb';
 const isEmbedded = (type: string) => type.includes('sqlite') || type === 'sqljs';
 
 /** `rows` in order, in groups whose data adds up to at most `limit` characters (or one row). */
-function groupBySize(rows: NewRow[], limit: number): NewRow[][] {
-  const groups: NewRow[][] = [];
+function groupBySize<Row extends NewRow>(rows: Row[], limit: number): Row[][] {
+  const groups: Row[][] = [];
   let size = Infinity;
   for (const row of rows) {
     if (size + row.data.length > limit) {
@@ -286,6 +368,12 @@ function memoize(build: (count: number) => string): (count: number) => string {
 /** `YYYY-MM-DD HH:MM:SS.mmm` in UTC: what DATETIME(3) and SQLite's datetime text both take. */
 function utc(date: Date): string {
   return date.toISOString().slice(0, 23).replace('T', ' ');
+}
+
+/** A deadlock or a lock wait that timed out: the transaction was rolled back, and may go again. */
+function isLockConflict(error: unknown): boolean {
+  const code = (error as { code?: string })?.code;
+  return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
 }
 
 function isDuplicateKey(error: unknown): boolean {

@@ -9,8 +9,22 @@ export interface StatementResult {
 /** Runs one parameterised statement on a data source. */
 export type StatementRunner = (sql: string, parameters: unknown[]) => Promise<StatementResult>;
 
+/**
+ * Runs `work` in a transaction on one connection, with a runner bound to that connection: it
+ * commits when `work` resolves `true`, rolls back when it resolves `false` or throws. Resolves
+ * what `work` resolved.
+ */
+export type TransactionRunner = (work: (run: StatementRunner) => Promise<boolean>) => Promise<boolean>;
+
+type Callback = (error: Error | null, result: unknown) => void;
+interface MysqlConnection {
+  query(sql: string, values: unknown[], callback: Callback): void;
+  release(): void;
+  destroy(): void;
+}
 interface MysqlPool {
-  query(sql: string, values: unknown[], callback: (error: Error | null, result: unknown) => void): void;
+  query(sql: string, values: unknown[], callback: Callback): void;
+  getConnection(callback: (error: Error | null, connection: MysqlConnection) => void): void;
 }
 interface SqliteStatement {
   reader: boolean;
@@ -29,7 +43,43 @@ interface SqliteDatabase {
  * reported to the data source's logger when it logs queries.
  */
 export function createStatementRunner(dataSource: DataSource): StatementRunner {
-  const run = directRunner(dataSource) ?? queryRunnerRunner(dataSource);
+  const pool = mysqlPool(dataSource);
+  const database = sqliteDatabase(dataSource);
+  if (pool) return logged(dataSource, mysqlRunner(pool));
+  if (database) return logged(dataSource, sqliteRunner(database));
+  // A query runner reports to the logger itself.
+  return queryRunnerRunner(dataSource);
+}
+
+/**
+ * Transactions for batches of statements on MySQL/MariaDB: on a connection of the driver's own
+ * pool, or of a query runner when there is none (replication). Undefined for other databases.
+ */
+export function createTransactionRunner(dataSource: DataSource): TransactionRunner | undefined {
+  const type = dataSource.options.type;
+  if (type !== 'mysql' && type !== 'mariadb') return undefined;
+  const pool = mysqlPool(dataSource);
+  const begin = pool ? mysqlConnection(pool, dataSource) : queryRunnerConnection(dataSource);
+  return async (work) => {
+    const connection = await begin();
+    const run = connection.run;
+    let commit = false;
+    try {
+      await run('START TRANSACTION', []);
+      commit = await work(run);
+      await run(commit ? 'COMMIT' : 'ROLLBACK', []);
+    } catch (error) {
+      // A failed ROLLBACK leaves the connection in an unknown state: it is closed, not reused.
+      await run('ROLLBACK', []).then(connection.release, connection.discard);
+      throw error;
+    }
+    connection.release();
+    return commit;
+  };
+}
+
+/** `run`, reporting each statement to the data source's logger when that logs queries. */
+function logged(dataSource: DataSource, run: StatementRunner): StatementRunner {
   const logging = dataSource.options.logging;
   const logs = logging === true || logging === 'all' || (Array.isArray(logging) && logging.includes('query'));
   if (!logs) return run;
@@ -39,23 +89,51 @@ export function createStatementRunner(dataSource: DataSource): StatementRunner {
   };
 }
 
-function directRunner(dataSource: DataSource): StatementRunner | undefined {
-  const driver = dataSource.driver as unknown as { pool?: MysqlPool; databaseConnection?: SqliteDatabase };
+function mysqlPool(dataSource: DataSource): MysqlPool | undefined {
   const type = dataSource.options.type;
-  if ((type === 'mysql' || type === 'mariadb') && driver.pool) return mysqlRunner(driver.pool);
-  if (type === 'better-sqlite3' && driver.databaseConnection) return sqliteRunner(driver.databaseConnection);
-  return undefined;
+  const driver = dataSource.driver as unknown as { pool?: MysqlPool };
+  return type === 'mysql' || type === 'mariadb' ? driver.pool : undefined;
 }
 
-function mysqlRunner(pool: MysqlPool): StatementRunner {
+function sqliteDatabase(dataSource: DataSource): SqliteDatabase | undefined {
+  const driver = dataSource.driver as unknown as { databaseConnection?: SqliteDatabase };
+  return dataSource.options.type === 'better-sqlite3' ? driver.databaseConnection : undefined;
+}
+
+function mysqlRunner(target: { query: MysqlPool['query'] }): StatementRunner {
   return (sql, parameters) =>
     new Promise((resolve, reject) =>
-      pool.query(sql, parameters, (error, result) => {
+      target.query(sql, parameters, (error, result) => {
         if (error) return reject(error);
         if (Array.isArray(result)) resolve({ records: result });
         else resolve({ affected: (result as { affectedRows?: number }).affectedRows });
       }),
     );
+}
+
+/** One connection held for a transaction: its runner, and the two ways to let it go. */
+interface HeldConnection {
+  run: StatementRunner;
+  release(): void;
+  discard(): void;
+}
+
+function mysqlConnection(pool: MysqlPool, dataSource: DataSource): () => Promise<HeldConnection> {
+  return () =>
+    new Promise((resolve, reject) =>
+      pool.getConnection((error, connection) => {
+        if (error) return reject(error);
+        resolve({ run: logged(dataSource, mysqlRunner(connection)), release: () => connection.release(), discard: () => connection.destroy() });
+      }),
+    );
+}
+
+function queryRunnerConnection(dataSource: DataSource): () => Promise<HeldConnection> {
+  return async () => {
+    const runner = dataSource.createQueryRunner();
+    const release = () => void runner.release().catch(() => undefined);
+    return { run: (sql, parameters) => runner.query(sql, parameters, true), release, discard: release };
+  };
 }
 
 function sqliteRunner(database: SqliteDatabase): StatementRunner {
