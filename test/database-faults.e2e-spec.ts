@@ -86,4 +86,20 @@ if (!onMariadb) console.warn('Skipping the database fault tests: they need Maria
     const res = await http().get('/read').set('Cookie', `sessionid=${key}`).expect(200);
     expect(res.body).toEqual({ id: 1, name: 'root' });
   }, 30_000);
+
+  it('writes saved together as one group, cut before they reach the database: each 503, none half-written', async () => {
+    const keys = [key];
+    for (let i = 0; i < 5; i++) keys.push(sessionCookie(await http().get('/save').expect(200)).value);
+    // The sessions load at once; the database goes away while the handlers wait; their saves
+    // then start within a turn or two, most of them sharing one transaction.
+    const writes = keys.map((k) => http().get('/slow-set?k=during&v=outage&ms=300').set('Cookie', `sessionid=${k}`));
+    setTimeout(() => proxy.cut(), 150);
+    expect((await Promise.all(writes)).map((res) => res.status)).toEqual(keys.map(() => 503));
+    proxy.restore();
+    await recovered();
+    for (const k of keys) {
+      const res = await http().get('/read').set('Cookie', `sessionid=${k}`).expect(200);
+      expect(res.body).toEqual({ id: 1, name: 'root' });
+    }
+  }, 30_000);
 });

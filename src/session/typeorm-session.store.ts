@@ -235,18 +235,24 @@ export class TypeOrmSessionStore implements SessionStore {
     const distinct: ChangedRow[] = [];
     const repeated: ChangedRow[] = [];
     for (const row of rows) {
-      if (keys.has(row.key)) repeated.push(row);
-      else distinct.push(row), keys.add(row.key);
+      if (keys.has(row.key)) {
+        repeated.push(row);
+      } else {
+        keys.add(row.key);
+        distinct.push(row);
+      }
     }
-    const groups = distinct.length >= MIN_UPDATE_BATCH ? groupBySize(distinct, MAX_BATCH_CHARS) : distinct.map((row) => [row]);
     const outcomes = new Map<ChangedRow, boolean>();
+    const saveAlone = async (row: ChangedRow) => void outcomes.set(row, await this.updateRow(row));
     await Promise.all([
-      ...groups.map(async (group) => {
-        const saved = group.length >= MIN_UPDATE_BATCH && (await this.updateGroup(group));
-        const each = saved ? group.map(() => true) : await Promise.all(group.map((row) => this.updateRow(row)));
-        group.forEach((row, i) => outcomes.set(row, each[i]));
+      ...groupBySize(distinct, MAX_BATCH_CHARS).map(async (group) => {
+        if (group.length >= MIN_UPDATE_BATCH && (await this.updateGroup(group))) {
+          for (const row of group) outcomes.set(row, true);
+        } else {
+          await Promise.all(group.map(saveAlone));
+        }
       }),
-      ...repeated.map(async (row) => outcomes.set(row, await this.updateRow(row))),
+      ...repeated.map(saveAlone),
     ]);
     return rows.map((row) => outcomes.get(row)!);
   }
@@ -370,18 +376,19 @@ function utc(date: Date): string {
   return date.toISOString().slice(0, 23).replace('T', ' ');
 }
 
-/** A deadlock or a lock wait that timed out: the transaction was rolled back, and may go again. */
+/** A deadlock, or a lock wait that timed out: the group ends rolled back, and its rows may go again alone. */
 function isLockConflict(error: unknown): boolean {
-  const code = (error as { code?: string })?.code;
+  const code = errorCode(error);
   return code === 'ER_LOCK_DEADLOCK' || code === 'ER_LOCK_WAIT_TIMEOUT';
 }
 
 function isDuplicateKey(error: unknown): boolean {
-  // The driver's own error, or TypeORM's wrapper around it.
+  const code = errorCode(error);
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}
+
+/** The code of the driver's own error, or of the one TypeORM wraps. */
+function errorCode(error: unknown): string | undefined {
   const cause = (error as { driverError?: { code?: string } })?.driverError ?? (error as { code?: string });
-  return (
-    cause?.code === 'ER_DUP_ENTRY' ||
-    cause?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
-    cause?.code === '23505'
-  );
+  return cause?.code;
 }
