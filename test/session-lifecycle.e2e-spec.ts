@@ -1,5 +1,6 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
+import request from 'supertest';
 import { generateSessionKey, loadSession } from '../src/session/index.js';
 import { testDatabases } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
@@ -335,6 +336,15 @@ describe.each(testDatabases())('session lifecycle over HTTP on %s (SPEC §3)', (
       } finally {
         await app.close();
       }
+    });
+
+    it('the session works when the Express app is served by a server other than Nest’s own', async () => {
+      // As when an app serves its Express instance over HTTP and HTTPS at once.
+      const express = t.app.getHttpAdapter().getInstance();
+      const key = sessionCookie(await request(express).get('/set?k=n&v=7').expect(200)).value;
+      await request(express).get('/read').set('Cookie', withKey(key)).expect(200, { n: '7' });
+      const untouched = await request(express).get('/untouched').set('Cookie', withKey(key.slice(1))).expect(200);
+      expect(untouched.headers['set-cookie']).toEqual([DELETION]);
     });
 
     it('a guard reads the session: it lets a flagged session in, and no other', async () => {
