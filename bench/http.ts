@@ -2,9 +2,10 @@
  * `npm run bench`: nest-sessions against express-session + connect-typeorm (the peer), the same
  * Nest app with no session (the ceiling), and the ceiling plus the fewest raw mysql2 queries each
  * route needs (the floor) — four apps of one shape, with the same three routes
- * (bench/apps/*.main.ts) — side by side on one MariaDB, alternating over several rounds. For each server and route: requests/s, p50/p99 latency, server CPU time per
- * request and SQL statements per request (medians over the rounds), and the ratios. Then 100,000
- * sessions made through nest-sessions, with its heap before and after. Prints a table and writes
+ * (bench/apps/*.main.ts) — side by side on one MariaDB, alternating over several rounds. For
+ * each server and route: requests/s, p50/p99 latency, server CPU time per request and SQL
+ * statements per request (medians over the rounds), and the ratios. Then 100,000 sessions made
+ * through nest-sessions, with its heap before and after. Prints a table and writes
  * bench/results/http.json.
  *
  * BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_MARIADB_URL, BENCH_MEMORY_SESSIONS (100000).
