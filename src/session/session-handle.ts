@@ -81,7 +81,8 @@ export class SessionHandle {
   private async apply(status: number): Promise<void> {
     const present = this.cookieValue !== undefined;
     // A load that failed has been answered (503) where it was awaited; there is nothing to save.
-    if (this.loading && !(await this.loading.then(() => true, () => false))) return;
+    // Most responses come after the load: only one still running is waited for.
+    if (this.loading && !this.session && !(await this.loading.then(() => true, () => false))) return;
     let session = this.session;
     if (!session) {
       if (present && !this.wellFormedKey) return this.deleteCookie();

@@ -4,7 +4,8 @@ import { sessionHandleOf, type SessionHandle } from './session-handle.js';
 import { USES_SESSION } from './session.constants.js';
 
 const SessionParam = createParamDecorator((_: unknown, context: ExecutionContext) => {
-  const handle = handleFor(context.switchToHttp().getRequest());
+  // The request, read without switchToHttp(), which makes three closures on every call.
+  const handle = handleFor(context.getArgByIndex(0));
   // Nest awaits a promise here; SessionInterceptor, where applied, has loaded the session already.
   return handle.loaded ?? handle.load();
 });
