@@ -84,10 +84,11 @@ const SWEEP_SHARE = 0.2;
 /**
  * Keeps sessions in the `session` table of a TypeORM data source (MySQL/MariaDB, SQLite, …).
  *
- * Each operation is one statement. The SQL is built once, from the entity's metadata, and runs
- * straight on the driver (see {@link createStatementRunner}), so the per-request path does no
- * query building; times are written as UTC text so the column holds UTC whatever the driver's
- * time zone setting.
+ * Each operation alone is one statement; operations that start in one turn share theirs (see
+ * {@link TypeOrmSessionStoreOptions.batching}). The SQL is built once, from the entity's
+ * metadata, and runs straight on the driver (see {@link createStatementRunner}), so the
+ * per-request path does no query building; times are written as UTC text so the column holds UTC
+ * whatever the driver's time zone setting.
  */
 export class TypeOrmSessionStore implements SessionStore {
   private readonly sql: Statements;
