@@ -123,7 +123,11 @@ function mysqlConnection(pool: MysqlPool, dataSource: DataSource): () => Promise
     new Promise((resolve, reject) =>
       pool.getConnection((error, connection) => {
         if (error) return reject(error);
-        resolve({ run: logged(dataSource, mysqlRunner(connection)), release: () => connection.release(), discard: () => connection.destroy() });
+        resolve({
+          run: logged(dataSource, mysqlRunner(connection)),
+          release: () => connection.release(),
+          discard: () => connection.destroy(),
+        });
       }),
     );
 }
@@ -132,7 +136,12 @@ function queryRunnerConnection(dataSource: DataSource): () => Promise<HeldConnec
   return async () => {
     const runner = dataSource.createQueryRunner();
     const release = () => void runner.release().catch(() => undefined);
-    return { run: (sql, parameters) => runner.query(sql, parameters, true), release, discard: release };
+    const discard = () => {
+      // Destroyed first, the connection leaves its pool; the runner's release then returns nothing.
+      (runner as unknown as { databaseConnection?: Partial<MysqlConnection> }).databaseConnection?.destroy?.();
+      release();
+    };
+    return { run: (sql, parameters) => runner.query(sql, parameters, true), release, discard };
   };
 }
 
