@@ -119,6 +119,7 @@ async function main(): Promise<void> {
     report(samples, memory);
   } finally {
     for (const server of Object.values(servers)) await server.stop();
+    await admin.query(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
     await admin.end();
   }
 }
