@@ -7,6 +7,7 @@ import { TurnBatcher } from './turn-batcher.js';
 import {
   createStatementRunner,
   createTransactionRunner,
+  isMysql,
   type StatementResult,
   type StatementRunner,
   type TransactionRunner,
@@ -343,7 +344,6 @@ function batchDelete(type: string, table: string, where: string): (limit: number
   return (limit) => `DELETE FROM ${table} WHERE ${rowId} IN (SELECT ${rowId} FROM ${table} WHERE ${where} LIMIT ${limit})`;
 }
 
-const isMysql = (type: string) => type === 'mysql' || type === 'mariadb';
 /** Drivers that run in process, where a round trip costs next to nothing. */
 const isEmbedded = (type: string) => type.includes('sqlite') || type === 'sqljs';
 

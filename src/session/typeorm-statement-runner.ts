@@ -56,8 +56,7 @@ export function createStatementRunner(dataSource: DataSource): StatementRunner {
  * pool, or of a query runner when there is none (replication). Undefined for other databases.
  */
 export function createTransactionRunner(dataSource: DataSource): TransactionRunner | undefined {
-  const type = dataSource.options.type;
-  if (type !== 'mysql' && type !== 'mariadb') return undefined;
+  if (!isMysql(dataSource.options.type)) return undefined;
   const pool = mysqlPool(dataSource);
   const begin = pool ? mysqlConnection(pool, dataSource) : queryRunnerConnection(dataSource);
   return async (work) => {
@@ -89,10 +88,12 @@ function logged(dataSource: DataSource, run: StatementRunner): StatementRunner {
   };
 }
 
+/** Whether a data source of `type` talks to MySQL or MariaDB. */
+export const isMysql = (type: string): boolean => type === 'mysql' || type === 'mariadb';
+
 function mysqlPool(dataSource: DataSource): MysqlPool | undefined {
-  const type = dataSource.options.type;
   const driver = dataSource.driver as unknown as { pool?: MysqlPool };
-  return type === 'mysql' || type === 'mariadb' ? driver.pool : undefined;
+  return isMysql(dataSource.options.type) ? driver.pool : undefined;
 }
 
 function sqliteDatabase(dataSource: DataSource): SqliteDatabase | undefined {
