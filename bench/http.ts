@@ -3,8 +3,9 @@
  * Nest app with no session (the ceiling), and the ceiling plus the fewest raw mysql2 queries each
  * route needs (the floor) — four apps of one shape, with the same three routes
  * (bench/apps/*.main.ts) — side by side on one MariaDB, alternating over several rounds. For
- * each server and route: requests/s, p50/p99 latency, server CPU time per request and SQL
- * statements per request (medians over the rounds), and the ratios. Then 100,000 sessions made
+ * each server and route: requests/s, p50/p99 latency, CPU time per request — the server's, the
+ * database server's (when it runs on this machine) and the whole machine's — and SQL statements
+ * per request (medians over the rounds), and the ratios. Then 100,000 sessions made
  * through nest-sessions, with its heap before and after. Prints a table and writes
  * bench/results/http.json.
  *
@@ -14,6 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release } from 'node:os';
 import mysql from 'mysql2/promise';
+import { processIdFromFile, machineCpuMicros, processCpuMicros } from './support/cpu.js';
 import { loadGenerator, runLoad, type LoadResult } from './support/load.js';
 import { startServer, type RunningServer } from './support/server.js';
 
@@ -53,6 +55,10 @@ interface Sample {
   p50: number;
   p99: number;
   cpuMicrosPerRequest: number;
+  /** The database server's CPU time per request, when it runs on this machine. */
+  databaseCpuMicrosPerRequest: number | undefined;
+  /** All cores' busy time per request: server, database, load generator and kernel. */
+  machineCpuMicrosPerRequest: number;
   statementsPerRequest: number;
   errors: number;
 }
@@ -77,11 +83,14 @@ async function main(): Promise<void> {
     // The ceiling keeps no sessions; its requests carry a cookie of the same size all the same.
     cookies[CEILING] = cookies[OURS].map(() => `sessionid=${randomBytes(16).toString('hex')}`);
     cookies[FLOOR] = await makeFloorRows(admin);
+    const databasePid = await localDatabasePid(admin);
+    const databaseCpu = () => (databasePid === undefined ? NaN : processCpuMicros(databasePid));
 
     const samples = new Map<string, Sample[]>();
     const measure = async (name: ServerName, route: Route): Promise<Sample> => {
       const server = servers[name];
-      const [cpuBefore, statementsBefore] = [server.cpuMicros(), await questions(admin)];
+      const statementsBefore = await questions(admin);
+      const [cpuBefore, databaseBefore, machineBefore] = [server.cpuMicros(), databaseCpu(), machineCpuMicros()];
       const result: LoadResult = await runLoad({
         url: server.url,
         connections: CONNECTIONS,
@@ -89,7 +98,7 @@ async function main(): Promise<void> {
         path: route.path,
         cookies: route.withSession ? cookies[name] : undefined,
       });
-      const cpu = server.cpuMicros() - cpuBefore;
+      const [cpu, database, machine] = [server.cpuMicros() - cpuBefore, databaseCpu() - databaseBefore, machineCpuMicros() - machineBefore];
       // The status query itself counts once.
       const statements = (await questions(admin)) - statementsBefore - 1;
       return {
@@ -97,6 +106,8 @@ async function main(): Promise<void> {
         p50: result.p50,
         p99: result.p99,
         cpuMicrosPerRequest: cpu / result.requests,
+        databaseCpuMicrosPerRequest: Number.isNaN(database) ? undefined : database / result.requests,
+        machineCpuMicrosPerRequest: machine / result.requests,
         statementsPerRequest: statements / result.requests,
         errors: result.errors + result.non2xx,
       };
@@ -148,6 +159,13 @@ async function makeFloorRows(db: mysql.Connection): Promise<string[]> {
   return keys.map((key) => `sessionid=${key}`);
 }
 
+/** The MariaDB server's process id when it runs on this machine, to read its CPU time. */
+async function localDatabasePid(db: mysql.Connection): Promise<number | undefined> {
+  if (!['127.0.0.1', 'localhost', '[::1]'].includes(serverUrl.hostname)) return undefined;
+  const [[row]] = await db.query<mysql.RowDataPacket[]>('SELECT @@pid_file AS pidFile');
+  return processIdFromFile(row.pidFile as string | undefined);
+}
+
 async function questions(db: mysql.Connection): Promise<number> {
   const [[row]] = await db.query<mysql.RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Questions'");
   return Number(row.Value);
@@ -182,6 +200,8 @@ function report(samples: Map<string, Sample[]>, memory: { sessions: number; befo
       p50: median(runs.map((s) => s.p50)),
       p99: median(runs.map((s) => s.p99)),
       cpu: median(runs.map((s) => s.cpuMicrosPerRequest)),
+      database: runs[0].databaseCpuMicrosPerRequest === undefined ? undefined : median(runs.map((s) => s.databaseCpuMicrosPerRequest!)),
+      machine: median(runs.map((s) => s.machineCpuMicrosPerRequest)),
       statements: median(runs.map((s) => s.statementsPerRequest)),
       errors: runs.reduce((sum, s) => sum + s.errors, 0),
     };
@@ -197,6 +217,8 @@ function report(samples: Map<string, Sample[]>, memory: { sessions: number; befo
         'p50 ms': s.p50,
         'p99 ms': s.p99,
         'CPU µs/req': Math.round(s.cpu),
+        'DB CPU µs/req': s.database === undefined ? '' : Math.round(s.database),
+        'all CPU µs/req': Math.round(s.machine),
         'SQL/req': s.statements.toFixed(2),
         errors: s.errors,
         'ours ÷ this (req/s)': name === OURS ? '' : (ours.rps / s.rps).toFixed(2),

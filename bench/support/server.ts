@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { processCpuMicros } from './cpu.js';
 
 /** A server started as a child process, for benchmarks. */
 export interface RunningServer {
@@ -37,7 +37,7 @@ export function startServer(
       resolve({
         url,
         process: child,
-        cpuMicros: () => cpuMicros(child.pid!),
+        cpuMicros: () => processCpuMicros(child.pid!),
         heapUsed: () => askHeap(child),
         stop: () =>
           new Promise((done) => {
@@ -51,16 +51,6 @@ export function startServer(
     child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before listening:\n${output}`)));
   });
-}
-
-// /proc/<pid>/stat counts in clock ticks, 100 a second on Linux.
-const MICROS_PER_TICK = 10_000;
-
-function cpuMicros(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // Fields 14 and 15 of the file (utime, stime) are 11 and 12 after the command name.
-  return (Number(fields[11]) + Number(fields[12])) * MICROS_PER_TICK;
 }
 
 function askHeap(child: ChildProcess): Promise<number> {
