@@ -10,6 +10,7 @@
  * bench/results/http.json.
  *
  * BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_MARIADB_URL, BENCH_MEMORY_SESSIONS (100000).
+ * The servers inherit NODE_OPTIONS, which the report prints.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -238,8 +239,13 @@ function report(samples: Map<string, Sample[]>, memory: { sessions: number; befo
     `heap of nest-sessions after a full GC: ${heap(memory.before)} before, ${heap(memory.after)} after ` +
       `${memory.sessions.toLocaleString('en-US')} new sessions`,
   );
-  const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, kernel: `${release()} ${arch()}` };
-  console.log(`machine: ${machine.cores} × ${machine.cpu}, Node ${machine.node}; ${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections, ${loadGenerator}`);
+  // The servers inherit NODE_OPTIONS (e.g. --max-semi-space-size); it belongs with the figures.
+  const nodeOptions = process.env.NODE_OPTIONS ?? '';
+  const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, nodeOptions, kernel: `${release()} ${arch()}` };
+  console.log(
+    `machine: ${machine.cores} × ${machine.cpu}, Node ${machine.node}${nodeOptions && ` (NODE_OPTIONS=${nodeOptions})`}; ` +
+      `${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections, ${loadGenerator}`,
+  );
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(
     'bench/results/http.json',
