@@ -88,13 +88,13 @@ async function main(): Promise<void> {
     cookies[CEILING] = cookies[OURS].map(() => `sessionid=${randomBytes(16).toString('hex')}`);
     cookies[FLOOR] = await makeFloorRows(admin);
     const databasePid = await localDatabasePid(admin);
-    const databaseCpu = () => (databasePid === undefined ? NaN : processCpuMicros(databasePid));
+    const databaseCpu = databasePid === undefined ? undefined : () => processCpuMicros(databasePid);
 
     const samples = new Map<string, Sample[]>();
     const measure = async (name: ServerName, route: Route): Promise<Sample> => {
       const server = servers[name];
       const statementsBefore = await questions(admin);
-      const [cpuBefore, databaseBefore, machineBefore] = [server.cpuMicros(), databaseCpu(), machineCpuMicros()];
+      const [cpuBefore, databaseBefore, machineBefore] = [server.cpuMicros(), databaseCpu?.() ?? 0, machineCpuMicros()];
       const result: LoadResult = await runLoad({
         url: server.url,
         connections: CONNECTIONS,
@@ -102,7 +102,8 @@ async function main(): Promise<void> {
         path: route.path,
         cookies: route.withSession ? cookies[name] : undefined,
       });
-      const [cpu, database, machine] = [server.cpuMicros() - cpuBefore, databaseCpu() - databaseBefore, machineCpuMicros() - machineBefore];
+      const [cpu, machine] = [server.cpuMicros() - cpuBefore, machineCpuMicros() - machineBefore];
+      const database = databaseCpu && databaseCpu() - databaseBefore;
       // The status query itself counts once.
       const statements = (await questions(admin)) - statementsBefore - 1;
       return {
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
         p50: result.p50,
         p99: result.p99,
         cpuMicrosPerRequest: cpu / result.requests,
-        databaseCpuMicrosPerRequest: Number.isNaN(database) ? undefined : database / result.requests,
+        databaseCpuMicrosPerRequest: database === undefined ? undefined : database / result.requests,
         machineCpuMicrosPerRequest: machine / result.requests,
         statementsPerRequest: statements / result.requests,
         errors: result.errors,
