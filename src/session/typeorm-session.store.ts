@@ -41,7 +41,10 @@ interface Statements {
   /** An INSERT of `count` rows in one statement. */
   insertMany: (count: number) => string;
   update: string;
-  /** An UPDATE of `count` rows in one statement, each guarded by its own version (MySQL/MariaDB). */
+  /**
+   * An UPDATE of `count` rows in one statement, each guarded by its own version (MySQL/MariaDB);
+   * its parameters come from {@link updateManyParameters}.
+   */
   updateMany: (count: number) => string;
   delete: string;
   clearExpired: string;
@@ -262,14 +265,8 @@ export class TypeOrmSessionStore implements SessionStore {
   /** One UPDATE for all of `rows` (distinct keys) in a transaction; whether it was kept. */
   private updateGroup(rows: ChangedRow[]): Promise<boolean> {
     this.transactionRunner ??= createTransactionRunner(this.dataSource);
-    const parameters = [
-      ...rows.flatMap((row) => [row.key, row.data]),
-      ...rows.flatMap((row) => [row.key, row.expires]),
-      ...rows.map((row) => row.key),
-      ...rows.flatMap((row) => [row.key, row.version]),
-    ];
     return this.transactionRunner!(async (run) => {
-      const { affected } = await run(this.sql.updateMany(rows.length), parameters);
+      const { affected } = await run(this.sql.updateMany(rows.length), updateManyParameters(rows));
       return affected === rows.length;
     }).catch((error: unknown) => {
       // Another transaction holding one of the rows is no failure of the save: alone, each
@@ -329,6 +326,19 @@ function buildStatements(dataSource: DataSource): Statements {
     countAll: `SELECT COUNT(*) AS n FROM ${table}`,
     sweep: isMysql(dataSource.options.type) ? { table, key, expires } : undefined,
   };
+}
+
+/**
+ * The parameters of `updateMany(rows.length)`, in the order of its placeholders: the data CASE,
+ * the expiry CASE, the key list, the version CASE.
+ */
+function updateManyParameters(rows: ChangedRow[]): unknown[] {
+  return [
+    ...rows.flatMap((row) => [row.key, row.data]),
+    ...rows.flatMap((row) => [row.key, row.expires]),
+    ...rows.map((row) => row.key),
+    ...rows.flatMap((row) => [row.key, row.version]),
+  ];
 }
 
 /**
