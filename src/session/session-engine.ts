@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CommitsInFlight } from './commits-in-flight.js';
 import { DeadlineWatch } from './deadline-watch.js';
 import { RequestSession, type LoadedState } from './request-session.js';
 import { SessionCodec } from './session-codec.js';
@@ -47,6 +48,8 @@ const MAX_BACKOFF_MS = 100;
 @Injectable()
 export class SessionEngine {
   readonly cookie: SessionCookie;
+  /** Responses waiting for their session's commit; shutdown waits for them. */
+  readonly inFlight = new CommitsInFlight();
   private readonly codec: SessionCodec;
   private readonly logger = new Logger('SessionEngine');
   private readonly deadlines: DeadlineWatch;

@@ -113,23 +113,36 @@ export class SessionHandle {
    * response that loaded it, whatever produced the response: a handler, a guard's rejection, an
    * exception filter, `@Res()`. A failed save answers in place of the handler's response while
    * its headers are unsent (all but streamed responses); after that it can only be logged.
+   * Until the end goes out the response counts as in flight, which shutdown waits for.
    */
   private commitBeforeEnd(): void {
     if (this.endHooked) return;
     this.endHooked = true;
     const res = this.res;
     const end = res.end;
+    const inFlight = this.engine.inFlight;
+    inFlight.begin();
+    const finish = (args: Parameters<typeof end>) => {
+      try {
+        end.apply(res, args);
+      } finally {
+        inFlight.end();
+      }
+    };
     res.end = ((...args: Parameters<typeof end>) => {
       res.end = end;
       const pending = this.commit(res.statusCode);
-      if (!pending) return end.apply(res, args);
+      if (!pending) {
+        finish(args);
+        return res;
+      }
       pending.then(
-        () => end.apply(res, args),
+        () => finish(args),
         (error: Error) => {
           if (!(error instanceof HttpException)) logger.error(`Session commit failed: ${error?.message ?? error}`);
-          if (res.headersSent) return end.apply(res, args);
+          if (res.headersSent) return finish(args);
           const callback = args.find((arg) => typeof arg === 'function') as (() => void) | undefined;
-          end.call(res, failedSaveResponse(res, error), 'utf8', callback);
+          finish([failedSaveResponse(res, error), 'utf8', callback] as Parameters<typeof end>);
         },
       );
       return res;

@@ -90,6 +90,16 @@ describe('resolveSessionOptions', () => {
     );
   });
 
+  it('waits 10 s for saves in flight at shutdown, and takes 0 for not waiting', () => {
+    expect(resolveSessionOptions({ secret: GOOD_SECRET }, 'production').shutdownTimeout).toBe(10_000);
+    expect(resolveSessionOptions({ secret: GOOD_SECRET, shutdownTimeout: 0 }, 'production').shutdownTimeout).toBe(0);
+  });
+
+  it.each([-1, 1.5, NaN, Infinity])('refuses shutdownTimeout %p', (shutdownTimeout) => {
+    const error = configError(() => resolveSessionOptions({ secret: GOOD_SECRET, shutdownTimeout }, 'production'));
+    expect(error.message).toContain('shutdownTimeout');
+  });
+
   it('refuses a cookiePath or cookieDomain with a semicolon', () => {
     configError(() => resolveSessionOptions({ secret: GOOD_SECRET, cookiePath: '/;x' }, 'production'));
     configError(() => resolveSessionOptions({ secret: GOOD_SECRET, cookieDomain: 'a.com;x' }, 'production'));

@@ -54,6 +54,12 @@ export interface SessionModuleOptions {
    */
   storeTimeout?: number;
   /**
+   * Milliseconds the app's shutdown waits for responses whose sessions are still being
+   * committed (a handler still running after its client hung up, a save under way) before the
+   * store's connection closes; `0` does not wait. Default 10000.
+   */
+  shutdownTimeout?: number;
+  /**
    * Where sessions are kept. Default: a `TypeOrmSessionStore` on the application's default
    * TypeORM data source (for a named one, pass `new TypeOrmSessionStore(dataSource)`).
    */
@@ -111,6 +117,7 @@ export function resolveSessionOptions(
     clearExpiredEvery: options.clearExpiredEvery,
     maxDataSize: options.maxDataSize ?? 65_536,
     storeTimeout: options.storeTimeout ?? 5_000,
+    shutdownTimeout: options.shutdownTimeout ?? 10_000,
     store: options.store,
   };
   checkCookieOptions(resolved);
@@ -133,6 +140,11 @@ function checkCookieOptions(options: ResolvedSessionOptions): void {
     if (!Number.isSafeInteger(options[name]) || options[name] <= 0) {
       throw new SessionConfigError(`SessionModule: ${name} must be a whole number above 0, got ${options[name]}.`);
     }
+  }
+  if (!Number.isSafeInteger(options.shutdownTimeout) || options.shutdownTimeout < 0) {
+    throw new SessionConfigError(
+      `SessionModule: shutdownTimeout must be a whole number of milliseconds, 0 or more, got ${options.shutdownTimeout}.`,
+    );
   }
   const every = options.clearExpiredEvery;
   if (every !== undefined && !(Number.isFinite(every) && every > 0)) {

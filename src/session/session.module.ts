@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
 import { SessionCleaner } from './session-cleaner.js';
 import { SessionEngine } from './session-engine.js';
+import { SessionShutdown } from './session-shutdown.js';
 import { SessionsService } from './sessions.service.js';
 import { SessionMiddleware } from './session.middleware.js';
 import { SESSION_MODULE_OPTIONS, SessionConfigurableModule } from './session.module-definition.js';
@@ -51,6 +52,7 @@ import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
     SessionEngine,
     SessionsService,
     SessionCleaner,
+    SessionShutdown,
     SessionMiddleware,
   ],
   exports: [RESOLVED_SESSION_OPTIONS, SessionStore, SessionEngine, SessionsService],

@@ -1,0 +1,144 @@
+import {
+  Controller,
+  Get,
+  Global,
+  Injectable,
+  Module,
+  Param,
+  type BeforeApplicationShutdown,
+  type INestApplication,
+  type Type,
+} from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { RequestSession, Session, SessionCodec, SessionModule, type SessionData } from '../src/session/index.js';
+import { testDatabases, testDataSourceOptions, type TestDatabase } from './support/databases.js';
+import { TEST_SECRET } from './support/test-app.js';
+
+/** Where the handler below stops until the test lets it go on. */
+class Gate {
+  entered!: () => void;
+  readonly reached = new Promise<void>((resolve) => (this.entered = resolve));
+  release!: () => void;
+  readonly opened = new Promise<void>((resolve) => (this.release = resolve));
+}
+let gates: Gate[];
+
+@Controller()
+class SlowController {
+  @Get('slow-save/:n')
+  async slowSave(@Session() session: RequestSession, @Param('n') n: string): Promise<{ ok: true }> {
+    session.set('saved', Number(n));
+    const gate = gates[Number(n)];
+    gate.entered();
+    await gate.opened;
+    return { ok: true };
+  }
+}
+
+/** A module that takes its time to shut down, held by gate 2. */
+@Injectable()
+class SlowHook implements BeforeApplicationShutdown {
+  async beforeApplicationShutdown(): Promise<void> {
+    gates[2].entered();
+    await gates[2].opened;
+  }
+}
+@Global()
+@Module({ providers: [SlowHook] })
+class SlowHookModule {}
+
+/** Sends a request to the handler held by gate `n`, and hangs up once the handler runs. */
+async function hangUpDuring(app: INestApplication, n: number): Promise<void> {
+  const { port } = (app.getHttpServer() as http.Server).address() as AddressInfo;
+  const req = http.get({ host: '127.0.0.1', port, path: `/slow-save/${n}` });
+  req.on('error', () => {}); // the hang-up below
+  await gates[n].reached;
+  req.destroy();
+}
+
+const turns = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe.each(testDatabases())('closing the app with a session save in flight (%s)', (db: TestDatabase) => {
+  let dir: string;
+  let options: DataSourceOptions;
+
+  beforeEach(async () => {
+    gates = [new Gate(), new Gate(), new Gate()];
+    dir = mkdtempSync(join(tmpdir(), 'nest-sessions-shutdown-'));
+    options = await testDataSourceOptions(db);
+    // A file, not memory, so that the rows outlive the app's data source.
+    if (db === 'sqlite') options = { ...options, database: join(dir, 'sessions.sqlite') } as DataSourceOptions;
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function startApp(shutdownTimeout?: number, before: Type[] = []): Promise<INestApplication> {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ...before,
+        TypeOrmModule.forRoot(options),
+        SessionModule.forRoot({ secret: TEST_SECRET, shutdownTimeout }),
+      ],
+      controllers: [SlowController],
+    }).compile();
+    // The server drops its open sockets when it closes, as apps that must stop quickly do.
+    const app = moduleRef.createNestApplication({ logger: false, forceCloseConnections: true });
+    await app.listen(0, '127.0.0.1');
+    return app;
+  }
+
+  async function storedSessions(): Promise<SessionData[]> {
+    const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
+    try {
+      const rows: { session_key: string; session_data: string }[] = await dataSource.query(
+        'SELECT session_key, session_data FROM session',
+      );
+      const codec = new SessionCodec(TEST_SECRET);
+      return rows.map((row) => codec.decode(row.session_key, row.session_data)?.data ?? { unverified: true });
+    } finally {
+      await dataSource.destroy();
+    }
+  }
+
+  it('waits for the handler whose client hung up, and its session is saved', async () => {
+    const app = await startApp();
+    await hangUpDuring(app, 0);
+    let closed = false;
+    const closing = app.close().then(() => (closed = true));
+    await turns(100);
+    expect(closed).toBe(false); // still waiting on the handler
+    gates[0].release();
+    await closing;
+    expect(await storedSessions()).toEqual([{ saved: 0 }]);
+  });
+
+  it('also waits, after the server closed, for a request that came in during a later module\'s hook', async () => {
+    // Another global module's beforeApplicationShutdown runs after this library's first wait.
+    const app = await startApp(undefined, [SlowHookModule]);
+    const closing = app.close();
+    await gates[2].reached;
+    await hangUpDuring(app, 1); // the server still takes requests
+    gates[2].release();
+    // The server closes, dropping the socket; TypeORM's data source must outlive the handler.
+    await turns(100);
+    gates[1].release();
+    await closing;
+    expect(await storedSessions()).toEqual([{ saved: 1 }]);
+  });
+
+  it('stops waiting after shutdownTimeout, and the late save fails without a crash', async () => {
+    const app = await startApp(50);
+    await hangUpDuring(app, 0);
+    await app.close(); // resolves although the handler is still held at its gate
+    gates[0].release();
+    // The save now meets a closed data source: it is logged and lost, and the process goes on.
+    await turns(100);
+    expect(await storedSessions()).toEqual([]);
+  });
+});
