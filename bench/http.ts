@@ -18,6 +18,7 @@ import { arch, cpus, release } from 'node:os';
 import mysql from 'mysql2/promise';
 import { processIdFromFile, machineCpuMicros, processCpuMicros } from './support/cpu.js';
 import { loadGenerator, runLoad, type LoadResult } from './support/load.js';
+import { median } from './support/median.js';
 import { startServer, type RunningServer } from './support/server.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -195,8 +196,6 @@ async function measureMemory(env: Record<string, string>): Promise<{ sessions: n
     await server.stop();
   }
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function report(samples: Map<string, Sample[]>, memory: { sessions: number; before: number; after: number }): void {
   const summary = (name: ServerName, route: Route) => {

@@ -11,8 +11,9 @@
 import 'reflect-metadata';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import { MemorySessionStore, resolveSessionOptions, SessionEngine } from '../src/session/index.js';
+import { MemorySessionStore, resolveSessionOptions, SessionEngine, type RequestSession } from '../src/session/index.js';
 import { SessionHandle } from '../src/session/session-handle.js';
+import { median } from './support/median.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -36,37 +37,28 @@ function response(): ServerResponse {
 /** Lets the save that `end` started finish, as the event loop would before the next request. */
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/**
+ * One request carrying `cookie` (none for `undefined`): its handle made, the session loaded and
+ * handed to `use` when there is one, the response ended.
+ */
+async function request(cookie: string | undefined, use?: (session: RequestSession) => void): Promise<void> {
+  const res = response();
+  const handle = new SessionHandle(engine, res, cookie);
+  if (use) use(await handle.load());
+  res.end('ok');
+  await nextTurn();
+}
+
 type Kind = (i: number, keys: string[]) => Promise<void>;
 const KINDS: Record<string, Kind> = {
   'no session (baseline)': async () => {
     response().end('ok');
     await nextTurn();
   },
-  'untouched, with a session cookie': async (i, keys) => {
-    const res = response();
-    new SessionHandle(engine, res, keys[i % SESSIONS]);
-    res.end('ok');
-    await nextTurn();
-  },
-  'read existing session': async (i, keys) => {
-    const res = response();
-    const session = await new SessionHandle(engine, res, keys[i % SESSIONS]).load();
-    session.get('user');
-    res.end('ok');
-    await nextTurn();
-  },
-  'new-session write': async (i) => {
-    const res = response();
-    (await new SessionHandle(engine, res, undefined).load()).set('item', String(i));
-    res.end('ok');
-    await nextTurn();
-  },
-  'write to existing session': async (i, keys) => {
-    const res = response();
-    (await new SessionHandle(engine, res, keys[i % SESSIONS]).load()).set('item', String(i));
-    res.end('ok');
-    await nextTurn();
-  },
+  'untouched, with a session cookie': (i, keys) => request(keys[i % SESSIONS]),
+  'read existing session': (i, keys) => request(keys[i % SESSIONS], (session) => session.get('user')),
+  'new-session write': (i) => request(undefined, (session) => session.set('item', String(i))),
+  'write to existing session': (i, keys) => request(keys[i % SESSIONS], (session) => session.set('item', String(i))),
 };
 
 async function cpuMicrosPerRequest(kind: Kind, keys: string[]): Promise<number> {
@@ -90,7 +82,6 @@ async function main(): Promise<void> {
       samples.set(name, [...(samples.get(name) ?? []), await cpuMicrosPerRequest(kind, keys)]);
     }
   }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   const baseline = median(samples.get('no session (baseline)')!);
   console.table(
     [...samples].map(([name, values]) => ({
