@@ -9,8 +9,11 @@
  * through nest-sessions, with its heap before and after. Prints a table and writes
  * bench/results/http.json.
  *
- * BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_MARIADB_URL, BENCH_MEMORY_SESSIONS (100000).
- * The servers inherit NODE_OPTIONS, which the report prints.
+ * BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_MARIADB_URL, BENCH_MEMORY_SESSIONS (100000;
+ * 0 skips the heap check). BENCH_SERVERS picks servers by id (default `ours,peer,ceiling,floor`;
+ * `store`, the library's store alone, runs only when named) and BENCH_ROUTES routes (default
+ * `untouched,read,new,write`), for a closer look at a few of them. The servers inherit
+ * NODE_OPTIONS, which the report prints.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -29,14 +32,15 @@ const SESSIONS_PER_SERVER = 256;
 const serverUrl = new URL(process.env.BENCH_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test');
 const DATABASE = 'nest_sessions_bench_http';
 
-const SERVERS = {
-  'nest-sessions': 'dist/bench/apps/ours.main.js',
-  'express-session + connect-typeorm': 'dist/bench/apps/peer.main.js',
-  'no session (ceiling)': 'dist/bench/apps/bare.main.js',
-  'raw mysql2 queries (floor)': 'dist/bench/apps/floor.main.js',
+/** Every server the bench can start, by id: its name in the report and its script. */
+const ALL_SERVERS = {
+  ours: { name: 'nest-sessions', script: 'dist/bench/apps/ours.main.js' },
+  peer: { name: 'express-session + connect-typeorm', script: 'dist/bench/apps/peer.main.js' },
+  ceiling: { name: 'no session (ceiling)', script: 'dist/bench/apps/bare.main.js' },
+  floor: { name: 'raw mysql2 queries (floor)', script: 'dist/bench/apps/floor.main.js' },
+  store: { name: "the library's store alone", script: 'dist/bench/apps/store.main.js' },
 } as const;
-type ServerName = keyof typeof SERVERS;
-const [OURS, PEER, CEILING, FLOOR] = Object.keys(SERVERS) as ServerName[];
+type ServerId = keyof typeof ALL_SERVERS;
 
 interface Route {
   name: string;
@@ -45,12 +49,18 @@ interface Route {
   /** Whether the request carries one of the server's existing sessions. */
   withSession: boolean;
 }
-const ROUTES: Route[] = [
-  { name: 'untouched (home page, with a session cookie)', path: '/', withSession: true },
-  { name: 'read existing session', path: '/bench/get', withSession: true },
-  { name: 'new-session write', path: '/bench/put?k=item&v={n}', withSession: false },
-  { name: 'write to existing session', path: '/bench/put?k=item&v={n}', withSession: true },
-];
+const ALL_ROUTES: Record<string, Route> = {
+  untouched: { name: 'untouched (home page, with a session cookie)', path: '/', withSession: true },
+  read: { name: 'read existing session', path: '/bench/get', withSession: true },
+  new: { name: 'new-session write', path: '/bench/put?k=item&v={n}', withSession: false },
+  write: { name: 'write to existing session', path: '/bench/put?k=item&v={n}', withSession: true },
+};
+
+// nest-sessions always runs: every ratio is taken against it.
+const SERVER_IDS = ['ours', ...pick('BENCH_SERVERS', 'ours,peer,ceiling,floor', Object.keys(ALL_SERVERS))].filter(
+  (id, index, ids) => ids.indexOf(id) === index,
+) as ServerId[];
+const ROUTES = pick('BENCH_ROUTES', 'untouched,read,new,write', Object.keys(ALL_ROUTES)).map((id) => ALL_ROUTES[id]);
 
 interface Sample {
   rps: number;
@@ -80,20 +90,22 @@ async function main(): Promise<void> {
     DATABASE_URL: Object.assign(new URL(serverUrl), { pathname: `/${DATABASE}` }).toString(),
     SESSION_SECRET: randomBytes(32).toString('hex'),
   };
-  const servers = {} as Record<ServerName, RunningServer>;
-  for (const name of Object.keys(SERVERS) as ServerName[]) servers[name] = await startServer(env, SERVERS[name]);
+  const servers = {} as Record<ServerId, RunningServer>;
+  for (const id of SERVER_IDS) servers[id] = await startServer(env, ALL_SERVERS[id].script);
   try {
-    const cookies = {} as Record<ServerName, string[]>;
-    for (const name of [OURS, PEER]) cookies[name] = await makeSessions(servers[name].url);
-    // The ceiling keeps no sessions; its requests carry a cookie of the same size all the same.
-    cookies[CEILING] = cookies[OURS].map(() => `sessionid=${randomBytes(16).toString('hex')}`);
-    cookies[FLOOR] = await makeFloorRows(admin);
+    const cookies = {} as Record<ServerId, string[]>;
+    for (const id of SERVER_IDS) {
+      if (id === 'floor') cookies[id] = await makeFloorRows(admin);
+      // The ceiling keeps no sessions; its requests carry a cookie of the same size all the same.
+      else if (id === 'ceiling') cookies[id] = Array.from({ length: SESSIONS_PER_SERVER }, randomSessionCookie);
+      else cookies[id] = await makeSessions(servers[id].url);
+    }
     const databasePid = await localDatabasePid(admin);
     const databaseCpu = databasePid === undefined ? undefined : () => processCpuMicros(databasePid);
 
     const samples = new Map<string, Sample[]>();
-    const measure = async (name: ServerName, route: Route): Promise<Sample> => {
-      const server = servers[name];
+    const measure = async (id: ServerId, route: Route): Promise<Sample> => {
+      const server = servers[id];
       const statementsBefore = await questions(admin);
       const [cpuBefore, databaseBefore, machineBefore] = [server.cpuMicros(), databaseCpu?.() ?? 0, machineCpuMicros()];
       const result: LoadResult = await runLoad({
@@ -101,7 +113,7 @@ async function main(): Promise<void> {
         connections: CONNECTIONS,
         seconds: SECONDS,
         path: route.path,
-        cookies: route.withSession ? cookies[name] : undefined,
+        cookies: route.withSession ? cookies[id] : undefined,
       });
       const [cpu, machine] = [server.cpuMicros() - cpuBefore, machineCpuMicros() - machineBefore];
       const database = databaseCpu && databaseCpu() - databaseBefore;
@@ -121,19 +133,19 @@ async function main(): Promise<void> {
     };
 
     console.log(`warming up (${SECONDS} s per server and route)…`);
-    for (const route of ROUTES) for (const name of Object.keys(SERVERS) as ServerName[]) await measure(name, route);
+    for (const route of ROUTES) for (const id of SERVER_IDS) await measure(id, route);
     for (let round = 1; round <= ROUNDS; round++) {
       console.log(`round ${round} of ${ROUNDS}…`);
-      const order = Object.keys(SERVERS) as ServerName[];
+      const order = [...SERVER_IDS];
       if (round % 2 === 0) order.reverse();
       for (const route of ROUTES) {
-        for (const name of order) {
-          const key = `${name}\u0000${route.name}`;
-          samples.set(key, [...(samples.get(key) ?? []), await measure(name, route)]);
+        for (const id of order) {
+          const key = `${id}\u0000${route.name}`;
+          samples.set(key, [...(samples.get(key) ?? []), await measure(id, route)]);
         }
       }
     }
-    const memory = await measureMemory(env);
+    const memory = MEMORY_SESSIONS > 0 ? await measureMemory(env) : undefined;
     report(samples, memory);
   } finally {
     for (const server of Object.values(servers)) await server.stop();
@@ -181,7 +193,7 @@ async function questions(db: mysql.Connection): Promise<number> {
 /** 100,000 sessions made through a fresh nest-sessions server: its heap before and after. */
 async function measureMemory(env: Record<string, string>): Promise<{ sessions: number; before: number; after: number }> {
   console.log(`making ${MEMORY_SESSIONS.toLocaleString('en-US')} sessions for the heap check…`);
-  const server = await startServer(env, SERVERS[OURS], { heapProbe: true });
+  const server = await startServer(env, ALL_SERVERS.ours.script, { heapProbe: true });
   try {
     await runLoad({ url: server.url, connections: CONNECTIONS, seconds: 2, path: '/bench/put?k=w&v={n}' });
     const before = await server.heapUsed();
@@ -197,9 +209,9 @@ async function measureMemory(env: Record<string, string>): Promise<{ sessions: n
   }
 }
 
-function report(samples: Map<string, Sample[]>, memory: { sessions: number; before: number; after: number }): void {
-  const summary = (name: ServerName, route: Route) => {
-    const runs = samples.get(`${name}\u0000${route.name}`)!;
+function report(samples: Map<string, Sample[]>, memory: { sessions: number; before: number; after: number } | undefined): void {
+  const summary = (id: ServerId, route: Route) => {
+    const runs = samples.get(`${id}\u0000${route.name}`)!;
     return {
       rps: median(runs.map((s) => s.rps)),
       p50: median(runs.map((s) => s.p50)),
@@ -213,12 +225,12 @@ function report(samples: Map<string, Sample[]>, memory: { sessions: number; befo
     };
   };
   const rows = ROUTES.flatMap((route) =>
-    (Object.keys(SERVERS) as ServerName[]).map((name) => {
-      const s = summary(name, route);
-      const ours = summary(OURS, route);
+    SERVER_IDS.map((id) => {
+      const s = summary(id, route);
+      const ours = summary('ours', route);
       return {
         route: route.name,
-        server: name,
+        server: ALL_SERVERS[id].name,
         'req/s': Math.round(s.rps),
         'p50 ms': s.p50,
         'p99 ms': s.p99,
@@ -228,17 +240,19 @@ function report(samples: Map<string, Sample[]>, memory: { sessions: number; befo
         'SQL/req': s.statements.toFixed(2),
         'no answer': s.errors,
         'non-2xx': s.non2xx,
-        'ours ÷ this (req/s)': name === OURS ? '' : (ours.rps / s.rps).toFixed(2),
-        'ours − this (CPU µs)': name === OURS ? '' : Math.round(ours.cpu - s.cpu),
+        'ours ÷ this (req/s)': id === 'ours' ? '' : (ours.rps / s.rps).toFixed(2),
+        'ours − this (CPU µs)': id === 'ours' ? '' : Math.round(ours.cpu - s.cpu),
       };
     }),
   );
   console.table(rows);
   const heap = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
-  console.log(
-    `heap of nest-sessions after a full GC: ${heap(memory.before)} before, ${heap(memory.after)} after ` +
-      `${memory.sessions.toLocaleString('en-US')} new sessions`,
-  );
+  if (memory) {
+    console.log(
+      `heap of nest-sessions after a full GC: ${heap(memory.before)} before, ${heap(memory.after)} after ` +
+        `${memory.sessions.toLocaleString('en-US')} new sessions`,
+    );
+  }
   // The servers inherit NODE_OPTIONS (e.g. --max-semi-space-size); it belongs with the figures.
   const nodeOptions = process.env.NODE_OPTIONS ?? '';
   const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, nodeOptions, kernel: `${release()} ${arch()}` };
@@ -251,6 +265,16 @@ function report(samples: Map<string, Sample[]>, memory: { sessions: number; befo
     'bench/results/http.json',
     JSON.stringify({ date: new Date().toISOString(), machine, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, loadGenerator, rows, memory }, null, 2),
   );
+}
+
+const randomSessionCookie = () => `sessionid=${randomBytes(16).toString('hex')}`;
+
+/** The ids listed in environment variable `variable` (comma-separated), or in `fallback`; each one known. */
+function pick(variable: string, fallback: string, known: string[]): string[] {
+  const ids = (process.env[variable] || fallback).split(',').map((id) => id.trim()).filter(Boolean);
+  const unknown = ids.filter((id) => !known.includes(id));
+  if (unknown.length > 0) throw new Error(`${variable}: unknown ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  return ids;
 }
 
 main().catch((error: Error) => {
