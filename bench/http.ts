@@ -273,7 +273,10 @@ const randomSessionCookie = () => `sessionid=${randomBytes(16).toString('hex')}`
 function pick(variable: string, fallback: string, known: string[]): string[] {
   const ids = (process.env[variable] || fallback).split(',').map((id) => id.trim()).filter(Boolean);
   const unknown = ids.filter((id) => !known.includes(id));
-  if (unknown.length > 0) throw new Error(`${variable}: unknown ${unknown.join(', ')}; known: ${known.join(', ')}`);
+  if (unknown.length > 0) {
+    console.error(`bench: ${variable} names ${unknown.join(', ')}, which it does not know; it knows ${known.join(', ')}`);
+    process.exit(1);
+  }
   return ids;
 }
 
