@@ -19,9 +19,12 @@ const COOKIE = 'sessionid=';
 
 @Controller()
 class StoreController {
-  private store: TypeOrmSessionStore | undefined;
+  private readonly store: TypeOrmSessionStore;
 
-  constructor(private readonly dataSource: DataSource) {}
+  // Nest hands over the data source initialised, as the store needs it.
+  constructor(dataSource: DataSource) {
+    this.store = new TypeOrmSessionStore(dataSource);
+  }
 
   @Get('bench/get')
   async get(@Headers('cookie') cookie = '') {
@@ -36,21 +39,19 @@ class StoreController {
     @Query('v') value: string,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const store = (this.store ??= new TypeOrmSessionStore(this.dataSource));
     const expiresAt = new Date(Date.now() + LIFETIME_MS);
     const row = cookie && (await this.stored(cookie));
     if (row) {
-      await store.update(keyOf(cookie), { data: `${row.data.slice(0, 64)}${name}=${value}`, expiresAt }, row.version);
+      await this.store.update(keyOf(cookie), { data: `${row.data.slice(0, 64)}${name}=${value}`, expiresAt }, row.version);
     } else {
       const key = generateSessionKey();
-      await store.create(key, { data: `${name}=${value}`, expiresAt });
+      await this.store.create(key, { data: `${name}=${value}`, expiresAt });
       res.setHeader('Set-Cookie', `${COOKIE}${key}`);
     }
     return 'ok';
   }
 
   private stored(cookie: string) {
-    this.store ??= new TypeOrmSessionStore(this.dataSource);
     return cookie.startsWith(COOKIE) ? this.store.load(keyOf(cookie)) : undefined;
   }
 }
