@@ -10,6 +10,7 @@ const KEY_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const FUZZ_SEED = 0x5e55_1011;
 const FUZZ_COUNT = 3_000;
 const FUZZ_CONCURRENCY = 25;
+const ROW_FUZZ_COUNT = 600;
 const FUZZ_ROUTES = ['/read', '/untouched', '/save'] as const;
 type FuzzRoute = (typeof FUZZ_ROUTES)[number];
 
@@ -318,18 +319,40 @@ describe.each(testDatabases())('hostile input on %s', (db) => {
     );
   });
 
-  describe('tampered, truncated and foreign rows', () => {
+  describe('tampered, truncated, moved and foreign rows', () => {
     const codec = new SessionCodec(TEST_SECRET);
     const foreign = new SessionCodec('another-secret-that-is-at-least-32-chars!');
     const JSON_TEXT = '{"id":1,"name":"root"}';
-    const valid = (key: string) => codec.encode(key, JSON_TEXT);
+    // Whole milliseconds: what both databases keep.
+    const EXPIRES = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_123);
+    const valid = (key: string) => codec.encode(key, JSON_TEXT, EXPIRES);
     const flip = (c: string) => (c === 'A' ? 'B' : 'A');
+    const store = () => new TypeOrmSessionStore(t.dataSource, { batching: false });
 
     /** A fresh key whose row holds `data(key)`, written straight to the store. */
-    async function plant(data: (key: string) => string): Promise<string> {
+    async function plant(data: (key: string) => string, expiresAt = EXPIRES): Promise<string> {
       const key = generateSessionKey();
-      await new TypeOrmSessionStore(t.dataSource).create(key, { data: data(key), expiresAt: new Date(Date.now() + 3_600_000) });
+      await store().create(key, { data: data(key), expiresAt });
       return key;
+    }
+
+    /**
+     * What a client whose cookie names a bad row meets: an empty session and its cookie deleted
+     * on a read, the row gone, and a fresh key (never the bad row's) when it then saves.
+     */
+    async function expectNotAdopted(key: string): Promise<void> {
+      const read = await t.http().get('/read').set('Cookie', withKey(key));
+      expect([read.status, read.body]).toEqual([200, {}]);
+      const cookies = setCookies(read);
+      expect(cookies.length === 1 && isDeletion(cookies[0])).toBe(true);
+      expect(await store().load(key)).toBeUndefined();
+
+      const write = await t.http().get('/set?k=a&v=1').set('Cookie', withKey(key)).expect(200);
+      const fresh = sessionCookie(write).value;
+      expect(fresh).toMatch(KEY);
+      expect(fresh).not.toBe(key);
+      const after = await t.http().get('/read').set('Cookie', withKey(fresh)).expect(200);
+      expect(after.body).toEqual({ a: '1' });
     }
 
     it('a correctly signed row reads back (the planting itself works)', async () => {
@@ -339,34 +362,70 @@ describe.each(testDatabases())('hostile input on %s', (db) => {
     });
 
     it.each<[string, (key: string) => string]>([
-      ['signed with a foreign secret', (key) => foreign.encode(key, JSON_TEXT)],
+      ['signed with a foreign secret', (key) => foreign.encode(key, JSON_TEXT, EXPIRES)],
       ['truncated by 1', (key) => valid(key).slice(0, -1)],
       ['truncated by 10', (key) => valid(key).slice(0, -10)],
       ['truncated to half', (key) => valid(key).slice(0, Math.floor(valid(key).length / 2))],
-      ['with a flipped signature character', (key) => flip(valid(key)[0]) + valid(key).slice(1)],
+      ['with a flipped signature character', (key) => valid(key).slice(0, 3) + flip(valid(key)[3]) + valid(key).slice(4)],
+      ['with a multi-byte character in its signature', (key) => valid(key).slice(0, 8) + 'é' + valid(key).slice(9)],
+      ['with an emoji in its signature', (key) => valid(key).slice(0, 8) + '🍪' + valid(key).slice(10)],
+      ['with a NUL in its signature', (key) => valid(key).slice(0, 8) + '\0' + valid(key).slice(9)],
       ['with a flipped JSON character', (key) => valid(key).replace('root', 'roou')],
       ['signed for another key', () => valid(generateSessionKey())],
-      ['holding a signed JSON array', (key) => codec.encode(key, '[1,2]')],
-      ['holding a signed JSON string', (key) => codec.encode(key, '"text"')],
-      ['holding a signed JSON null', (key) => codec.encode(key, 'null')],
-      ['holding signed text that is not JSON', (key) => codec.encode(key, '{"id":1,')],
+      ['signed for another expiry', (key) => codec.encode(key, JSON_TEXT, new Date(EXPIRES.getTime() + 86_400_000))],
+      ['holding a signed JSON array', (key) => codec.encode(key, '[1,2]', EXPIRES)],
+      ['holding a signed JSON string', (key) => codec.encode(key, '"text"', EXPIRES)],
+      ['holding a signed JSON null', (key) => codec.encode(key, 'null', EXPIRES)],
+      ['holding signed text that is not JSON', (key) => codec.encode(key, '{"id":1,', EXPIRES)],
       ['that is empty', () => ''],
       ['of garbage bytes', () => '\u00ff\u00fe\u0001\u0002\ufffd\u00c3\u0028\u00a0\u00e2\u0082:\u00f0\u0090\u0080'],
       ['of 200 KB of x', () => 'x'.repeat(200 * 1024)],
-    ])('a row %s reads as empty, keeps its key, and is overwritten by the next save', async (_name, data) => {
-      const key = await plant(data);
-
-      const read = await t.http().get('/read').set('Cookie', withKey(key)).expect(200);
-      expect(read.body).toEqual({});
-      expect(read.headers['set-cookie']).toBeUndefined();
-
-      const write = await t.http().get('/set?k=a&v=1').set('Cookie', withKey(key)).expect(200);
-      expect(sessionCookie(write).value).toBe(key);
-      expect(await rowKeys()).toEqual([key]);
-
-      const after = await t.http().get('/read').set('Cookie', withKey(key)).expect(200);
-      expect(after.body).toEqual({ a: '1' });
+    ])('a row %s is not adopted: read as no session, removed, a fresh key on save', async (_name, data) => {
+      await expectNotAdopted(await plant(data));
     });
+
+    it('a row whose expire_date was moved in the database fails verification', async () => {
+      const key = await plant(valid);
+      await t.dataSource.query('UPDATE session SET expire_date = ? WHERE session_key = ?', [
+        new Date(EXPIRES.getTime() + 7 * 86_400_000).toISOString().slice(0, 23).replace('T', ' '),
+        key,
+      ]);
+      await expectNotAdopted(key);
+    });
+
+    it(`${ROW_FUZZ_COUNT} seeded rows of random unicode and random bytes: never a 5xx, never adopted, each removed`, async () => {
+      const dice = new Dice(mulberry32(FUZZ_SEED + 1));
+      const randomUnicode = () =>
+        Array.from({ length: dice.int(0, 80) }, () => {
+          // Any code point but the surrogates, which no text column can hold alone.
+          const point = dice.int(0, 0x10ffff - 0x800);
+          return String.fromCodePoint(point >= 0xd800 ? point + 0x800 : point);
+        }).join('');
+      const randomBytes = () => Buffer.from(Array.from({ length: dice.int(0, 120) }, () => dice.int(0, 255)));
+      const rows: ((key: string) => string)[] = [
+        () => randomUnicode(),
+        () => randomBytes().toString('latin1'),
+        () => randomBytes().toString('utf8'),
+        (key) => valid(key).slice(0, dice.int(0, 50)) + randomUnicode(),
+        (key) => {
+          const good = valid(key);
+          const at = dice.int(0, good.length - 1);
+          return good.slice(0, at) + randomUnicode().slice(0, 2) + good.slice(at + 1);
+        },
+        (key) => '$2:' + randomBytes().toString('latin1') + ':' + JSON_TEXT,
+      ];
+      const keys: string[] = [];
+      for (let i = 0; i < ROW_FUZZ_COUNT; i++) keys.push(await plant(rows[i % rows.length]));
+      const failures: string[] = [];
+      await pool(keys, FUZZ_CONCURRENCY, async (key) => {
+        const res = await t.http().get('/read').set('Cookie', withKey(key));
+        const cookies = setCookies(res);
+        if (res.status !== 200 || JSON.stringify(res.body) !== '{}') failures.push(`${key}: ${res.status} ${res.text}`);
+        else if (!(cookies.length === 1 && isDeletion(cookies[0]))) failures.push(`${key}: cookie not deleted`);
+      });
+      expect(failures.slice(0, 5)).toEqual([]);
+      expect(await t.rows()).toEqual([]);
+    }, 60_000);
   });
 
   describe('oversized session data (maxDataSize 65536 bytes of JSON)', () => {

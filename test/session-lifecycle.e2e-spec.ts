@@ -103,7 +103,7 @@ describe.each(testDatabases())('session lifecycle over HTTP on %s (SPEC §3)', (
     it('stored data is signed JSON, not plain text', async () => {
       await startSession();
       const [row] = await t.rows();
-      expect(row.session_data).toMatch(/^[A-Za-z0-9_-]{43}:\{"id":1,"name":"root"\}$/);
+      expect(row.session_data).toMatch(/^\$2:[A-Za-z0-9_-]{43}:\{"id":1,"name":"root"\}$/);
     });
   });
 
@@ -172,17 +172,20 @@ describe.each(testDatabases())('session lifecycle over HTTP on %s (SPEC §3)', (
   });
 
   describe('tampered rows', () => {
-    it('a row edited in the database reads as empty, keeps its key, and is overwritten by the next save', async () => {
+    it('a row edited in the database is not adopted: read as no session, removed, a fresh key on the next save', async () => {
       const key = await startSession();
       const [row] = await t.rows();
       const forged = row.session_data.replace('"name":"root"', '"name":"admin"');
       await t.dataSource.query('UPDATE session SET session_data = ? WHERE session_key = ?', [forged, key]);
       const read = await t.http().get('/read').set('Cookie', withKey(key)).expect(200);
       expect(read.body).toEqual({});
-      expect(read.headers['set-cookie']).toBeUndefined();
+      expect(setCookies(read).map((c) => c.raw)).toEqual([DELETION]);
+      expect(await t.rows()).toEqual([]);
       const write = await t.http().get('/set?k=fresh&v=1').set('Cookie', withKey(key)).expect(200);
-      expect(sessionCookie(write).value).toBe(key);
-      expect((await t.http().get('/read').set('Cookie', withKey(key))).body).toEqual({ fresh: '1' });
+      const fresh = sessionCookie(write).value;
+      expect(fresh).not.toBe(key);
+      expect((await t.http().get('/read').set('Cookie', withKey(fresh))).body).toEqual({ fresh: '1' });
+      expect((await t.http().get('/read').set('Cookie', withKey(key))).body).toEqual({});
     });
 
     it('a row copied under another key does not verify', async () => {

@@ -29,8 +29,11 @@ describe.each(testDatabases())('session options on %s', (db) => {
     });
 
     it('re-saves a session on a read and re-sends its cookie with a fresh expiry', async () => {
-      const key = sessionCookie(await t.http().get('/save')).value;
-      await t.dataSource.query('UPDATE session SET expire_date = ?', ['2040-01-01 00:00:00.000']);
+      // A session saved a while ago: it expires in an hour.
+      const key = generateSessionKey();
+      const expiresAt = new Date(Math.floor(Date.now() / 1000) * 1000 + 3_600_000);
+      const data = new SessionCodec(TEST_SECRET).encode(key, '{"id":1}', expiresAt);
+      await new TypeOrmSessionStore(t.dataSource).create(key, { data, expiresAt });
       const res = await t.http().get('/read').set('Cookie', withKey(key)).expect(200);
       expect(sessionCookie(res).value).toBe(key);
       const [expires] = await expireDates(t);
@@ -119,16 +122,17 @@ describe.each(testDatabases())('session options on %s', (db) => {
   it('rows signed with a secret listed in secretFallbacks still load and are re-signed on save; others read as empty', async () => {
     const oldSecret = 'the-previous-secret-also-32-characters!!';
     const key = generateSessionKey();
-    const row = { data: new SessionCodec(oldSecret).encode(key, '{"who":"old"}'), expiresAt: new Date(Date.now() + 60_000) };
+    const expiresAt = new Date(Date.now() + 60_000);
+    const row = { data: new SessionCodec(oldSecret).encode(key, '{"who":"old"}', expiresAt), expiresAt };
 
     t = await createTestApp(db, [ProbeController], { secretFallbacks: [oldSecret] });
     await new TypeOrmSessionStore(t.dataSource).create(key, row);
     expect((await t.http().get('/read').set('Cookie', withKey(key))).body).toEqual({ who: 'old' });
     // The next save signs the row with the current secret alone.
     await t.http().get('/set?k=more&v=1').set('Cookie', withKey(key)).expect(200);
-    const [{ session_data: resigned }] = await t.rows();
-    expect(new SessionCodec(TEST_SECRET).decode(key, resigned)?.data).toEqual({ who: 'old', more: '1' });
-    expect(new SessionCodec(oldSecret).decode(key, resigned)).toBeUndefined();
+    const resigned = (await new TypeOrmSessionStore(t.dataSource).load(key))!;
+    expect(new SessionCodec(TEST_SECRET).decode(key, resigned.data, resigned.expiresAt)?.data).toEqual({ who: 'old', more: '1' });
+    expect(new SessionCodec(oldSecret).decode(key, resigned.data, resigned.expiresAt)).toBeUndefined();
     await t.close();
 
     t = await createTestApp(db, [ProbeController]);

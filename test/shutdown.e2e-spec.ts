@@ -17,7 +17,14 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { RequestSession, Session, SessionCodec, SessionModule, type SessionData } from '../src/session/index.js';
+import {
+  RequestSession,
+  Session,
+  SessionCodec,
+  SessionModule,
+  TypeOrmSessionStore,
+  type SessionData,
+} from '../src/session/index.js';
 import { testDatabases, testDataSourceOptions, type TestDatabase } from './support/databases.js';
 import { TEST_SECRET } from './support/test-app.js';
 
@@ -96,11 +103,14 @@ describe.each(testDatabases())('closing the app with a session save in flight (%
   async function storedSessions(): Promise<SessionData[]> {
     const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
     try {
-      const rows: { session_key: string; session_data: string }[] = await dataSource.query(
-        'SELECT session_key, session_data FROM session',
-      );
+      const rows: { session_key: string }[] = await dataSource.query('SELECT session_key FROM session');
       const codec = new SessionCodec(TEST_SECRET);
-      return rows.map((row) => codec.decode(row.session_key, row.session_data)?.data ?? { unverified: true });
+      const store = new TypeOrmSessionStore(dataSource);
+      const decoded = rows.map(async ({ session_key: key }) => {
+        const row = await store.load(key);
+        return (row && codec.decode(key, row.data, row.expiresAt)?.data) ?? { unverified: true };
+      });
+      return await Promise.all(decoded);
     } finally {
       await dataSource.destroy();
     }

@@ -1,7 +1,11 @@
+const MAX_INTERVAL_MS = 50;
+
 /** A watched call, linked in start order (which is deadline order: every call gets the same timeout). */
 interface Watched {
   due: number;
   reject(error: Error): void;
+  /** The error for this call when late, instead of the watch's own. */
+  late: (() => Error) | undefined;
   previous: Watched | undefined;
   next: Watched | undefined;
 }
@@ -23,13 +27,16 @@ export class DeadlineWatch {
     private readonly timeoutMs: number,
     private readonly timeoutError: () => Error,
   ) {
-    this.interval = Math.max(1, Math.ceil(timeoutMs / 8));
+    this.interval = Math.max(1, Math.min(MAX_INTERVAL_MS, Math.ceil(timeoutMs / 8)));
   }
 
-  /** `promise`, or a rejection with `timeoutError()` if it has not settled in time. */
-  watch<T>(promise: Promise<T>): Promise<T> {
+  /**
+   * `promise`, or a rejection with `late()` (default `timeoutError()`) if it has not settled in
+   * time. `late` runs when the time is up, so it can also stop what the promise waits for.
+   */
+  watch<T>(promise: Promise<T>, late?: () => Error): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const watched = this.append(reject);
+      const watched = this.append(reject, late);
       this.timer ??= this.schedule();
       promise.then(
         (value) => {
@@ -44,8 +51,8 @@ export class DeadlineWatch {
     });
   }
 
-  private append(reject: (error: Error) => void): Watched {
-    const watched: Watched = { due: performance.now() + this.timeoutMs, reject, previous: this.newest, next: undefined };
+  private append(reject: (error: Error) => void, late: (() => Error) | undefined): Watched {
+    const watched: Watched = { due: performance.now() + this.timeoutMs, reject, late, previous: this.newest, next: undefined };
     if (this.newest) this.newest.next = watched;
     else this.oldest = watched;
     this.newest = watched;
@@ -66,7 +73,7 @@ export class DeadlineWatch {
     while (this.oldest && this.oldest.due <= now) {
       const late = this.oldest;
       this.remove(late);
-      late.reject(this.timeoutError());
+      late.reject(late.late ? late.late() : this.timeoutError());
     }
     this.timer = this.oldest ? this.schedule() : undefined;
   };

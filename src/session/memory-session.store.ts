@@ -1,4 +1,5 @@
 import {
+  nextSessionVersion,
   SessionKeyTakenError,
   type SessionCounts,
   type SessionRecord,
@@ -27,12 +28,13 @@ export class MemorySessionStore implements SessionStore {
 
   async update(key: string, record: SessionRecord, version: number): Promise<boolean> {
     if (this.rows.get(key)?.version !== version) return false;
-    this.rows.set(key, { data: record.data, expiresAt: record.expiresAt, version: version + 1 });
+    this.rows.set(key, { data: record.data, expiresAt: record.expiresAt, version: nextSessionVersion(version) });
     return true;
   }
 
-  async delete(key: string): Promise<void> {
-    this.rows.delete(key);
+  async delete(key: string, version?: number): Promise<boolean> {
+    if (version !== undefined && this.rows.get(key)?.version !== version) return false;
+    return this.rows.delete(key);
   }
 
   async exists(key: string): Promise<boolean> {

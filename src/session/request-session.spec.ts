@@ -214,7 +214,7 @@ describe('RequestSession', () => {
     it('is undefined again after markSaved()', () => {
       const s = fresh().set('a', 1);
       const json = s.pendingJson(false)!;
-      s.markSaved(KEY, json, 1);
+      s.markSaved(KEY, json, 1, false);
       expect([s.modified, s.sessionKey, s.storedKey, s.storedVersion, s.pendingJson(false)]).toEqual([false, KEY, KEY, 1, undefined]);
     });
   });

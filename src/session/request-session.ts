@@ -1,7 +1,7 @@
 import { assertJsonValue } from './json-value.js';
 import { generateSessionKey } from './session-key.js';
 import type { SessionData } from './session-codec.js';
-import { mergeSessionData } from './session-merge.js';
+import type { SessionChanges } from './session-merge.js';
 import {
   EXPIRY_KEY,
   expiresAtBrowserClose,
@@ -46,8 +46,11 @@ export class RequestSession<T extends object = AnyData> {
   /** Whether the dictionary will be saved; set it by hand to force a save. */
   modified = false;
 
-  private data: SessionData;
+  /** The dictionary; parsed from the baseline on first use after a save took another request's state. */
+  private current: SessionData | undefined;
   private baselineJson: string;
+  /** Keys this request set, deleted or cleared: its writes, whatever values they wrote. */
+  private readonly written = new Set<string>();
   /** An object or array was handed out and may have been changed in place. */
   private exposed = false;
   private key: string | null;
@@ -60,11 +63,15 @@ export class RequestSession<T extends object = AnyData> {
     loaded: LoadedState,
     private readonly policy: ExpiryPolicy,
   ) {
-    this.data = loaded.data;
+    this.current = loaded.data;
     this.baselineJson = loaded.json;
     this.key = loaded.key;
     this.storedKey = loaded.key;
     this.storedVersion = loaded.version;
+  }
+
+  private get data(): SessionData {
+    return (this.current ??= JSON.parse(this.baselineJson) as SessionData);
   }
 
   /** The session's key: `null` until it is first saved, or after `flush()`. */
@@ -101,6 +108,7 @@ export class RequestSession<T extends object = AnyData> {
   delete(key: Key<T>): boolean {
     if (!Object.hasOwn(this.data, key)) return false;
     delete this.data[key];
+    this.written.add(key);
     this.modified = true;
     return true;
   }
@@ -152,7 +160,8 @@ export class RequestSession<T extends object = AnyData> {
 
   /** Removes every key; the session and its key stay. */
   clear(): void {
-    this.data = {};
+    for (const key of Object.keys(this.data)) this.written.add(key);
+    this.current = {};
     this.modified = true;
   }
 
@@ -228,24 +237,46 @@ export class RequestSession<T extends object = AnyData> {
     return this.needsSave(saveEveryRequest) ? JSON.stringify(this.data) : undefined;
   }
 
-  /** @internal Records a successful save of `json` under `key`, now at `version`. */
-  markSaved(key: string, json: string, version: number): void {
+  /**
+   * @internal What this request wrote: every key it set, deleted or cleared (even to the value
+   * it read), and every value it changed in place, with its value now (`undefined`: removed).
+   * A save applies these onto the newest stored state, so the later commit wins key by key.
+   */
+  changes(): SessionChanges {
+    const data = this.data;
+    const changes = new Map<string, unknown>();
+    for (const key of this.written) changes.set(key, Object.hasOwn(data, key) ? data[key] : undefined);
+    if (!this.exposed) return changes;
+    const base = JSON.parse(this.baselineJson) as SessionData;
+    for (const key of Object.keys(data)) {
+      if (changes.has(key)) continue;
+      const before = Object.hasOwn(base, key) ? JSON.stringify(base[key]) : undefined;
+      if (JSON.stringify(data[key]) !== before) changes.set(key, data[key]);
+    }
+    return changes;
+  }
+
+  /**
+   * @internal Records a save under `key`, now at `version`, of `json`: this request's own data
+   * (`merged` false), or the merge of its changes with other requests' (the dictionary then
+   * reads as `json`).
+   */
+  markSaved(key: string, json: string, version: number, merged: boolean): void {
+    if (merged) {
+      this.current = undefined;
+      this.exposed = false;
+    }
     this.key = key;
     this.storedKey = key;
     this.storedVersion = version;
     this.baselineJson = json;
+    this.written.clear();
     this.modified = false;
   }
 
-  /**
-   * @internal Replays this request's changes on top of `stored`, the newer state another
-   * request saved meanwhile; returns the JSON to save in its place.
-   */
-  rebase(stored: LoadedState): string {
-    this.data = mergeSessionData(JSON.parse(this.baselineJson) as SessionData, this.data, stored.data);
-    this.baselineJson = stored.json;
-    this.storedVersion = stored.version;
-    return JSON.stringify(this.data);
+  /** @internal The stored row as this request read or last wrote it: its JSON and version. */
+  storedState(): { json: string; version: number } {
+    return { json: this.baselineJson, version: this.storedVersion };
   }
 
   /** @internal Records that the row of `storedKey` is gone. */
@@ -260,6 +291,7 @@ export class RequestSession<T extends object = AnyData> {
 
   /** Stores `value` as an own property, so that even a key named `__proto__` is plain data. */
   private write(key: string, value: unknown): void {
+    this.written.add(key);
     Object.defineProperty(this.data, key, { value, writable: true, enumerable: true, configurable: true });
   }
 

@@ -11,13 +11,24 @@ export interface DecodedSession {
 
 const SIGNATURE_LENGTH = 43; // base64url of a SHA-256 HMAC
 const PURPOSE = 'nest-sessions:session-data';
+/**
+ * Marks the current stored form. `$` is not a base64url character, so a row of the first form
+ * (a bare signature) can never look like one of this form, and the next form gets a new marker.
+ */
+const MARKER = '$2:';
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
 /**
  * Turns a session dictionary into the signed text stored in `session_data`, and back.
  *
- * Stored form: `<signature>:<json>`. The HMAC covers the session key as well as the JSON, so a
- * row's data copied under another key does not verify. Keys are derived from the secrets once,
- * at start, so the per-request cost is one HMAC.
+ * Stored form: `$2:<signature>:<json>`. The HMAC covers the session key, the row's expiry (to the
+ * millisecond) and the JSON, so data copied under another key, or a row whose expiry was moved
+ * in the database, does not verify. Rows of the first form, `<signature>:<json>` (key and JSON
+ * signed, no expiry), still verify, and are rewritten in the current form by their next save.
+ * Keys are derived from the secrets once, at start, so the per-request cost is one HMAC.
+ *
+ * Verification never throws: any text at all (wrong length, multi-byte characters, NUL, empty)
+ * is either a row this codec signed or `undefined`.
  */
 export class SessionCodec {
   private readonly signingKey: Buffer;
@@ -28,31 +39,33 @@ export class SessionCodec {
     this.verifyingKeys = [this.signingKey, ...secretFallbacks.map(deriveKey)];
   }
 
-  /** The text to store for `data` under `sessionKey`, given `json = JSON.stringify(data)`. */
-  encode(sessionKey: string, json: string): string {
-    return `${sign(this.signingKey, sessionKey, json)}:${json}`;
+  /** The text to store for `json` (`JSON.stringify` of the data) under `sessionKey`, expiring at `expiresAt`. */
+  encode(sessionKey: string, json: string, expiresAt: Date): string {
+    const expiry = expiryText(expiresAt);
+    if (expiry === undefined) throw new RangeError('A session row needs a valid expiry date to be signed');
+    return `${MARKER}${sign(this.signingKey, sessionKey, expiry, json)}:${json}`;
   }
 
   /**
-   * The verified JSON inside `stored`, or `undefined` when the signature does not match the
-   * current secret nor any fallback (an edited, forged or foreign row).
+   * The verified JSON inside `stored`, or `undefined` when it is not signed by the current secret
+   * nor any fallback for this key and expiry (an edited, forged, moved or foreign row).
    */
-  verify(sessionKey: string, stored: string): string | undefined {
-    if (stored.length <= SIGNATURE_LENGTH || stored[SIGNATURE_LENGTH] !== ':') return undefined;
-    const given = Buffer.from(stored.slice(0, SIGNATURE_LENGTH));
-    const json = stored.slice(SIGNATURE_LENGTH + 1);
-    for (const key of this.verifyingKeys) {
-      if (timingSafeEqual(given, Buffer.from(sign(key, sessionKey, json)))) return json;
+  verify(sessionKey: string, stored: unknown, expiresAt: Date): string | undefined {
+    if (typeof stored !== 'string') return undefined;
+    if (stored.startsWith(MARKER)) {
+      const expiry = expiryText(expiresAt);
+      if (expiry === undefined) return undefined;
+      return this.check(stored.slice(MARKER.length), (key, json) => sign(key, sessionKey, expiry, json));
     }
-    return undefined;
+    return this.check(stored, (key, json) => sign(key, sessionKey, undefined, json));
   }
 
   /**
    * The dictionary inside `stored` with the JSON it was read from, or `undefined` when it does
    * not verify or does not hold a JSON object.
    */
-  decode(sessionKey: string, stored: string): DecodedSession | undefined {
-    const json = this.verify(sessionKey, stored);
+  decode(sessionKey: string, stored: unknown, expiresAt: Date): DecodedSession | undefined {
+    const json = this.verify(sessionKey, stored, expiresAt);
     if (json === undefined) return undefined;
     try {
       const data: unknown = JSON.parse(json);
@@ -61,14 +74,38 @@ export class SessionCodec {
       return undefined;
     }
   }
+
+  /** The JSON of `signed` (`<signature>:<json>`) when one of the keys gives its signature. */
+  private check(signed: string, signature: (key: Buffer, json: string) => string): string | undefined {
+    if (signed.length <= SIGNATURE_LENGTH || signed[SIGNATURE_LENGTH] !== ':') return undefined;
+    const givenText = signed.slice(0, SIGNATURE_LENGTH);
+    // Only base64url text has the byte length timingSafeEqual needs: anything else (a multi-byte
+    // character, say) is no signature of ours.
+    if (!BASE64URL.test(givenText)) return undefined;
+    const given = Buffer.from(givenText, 'latin1');
+    const json = signed.slice(SIGNATURE_LENGTH + 1);
+    for (const key of this.verifyingKeys) {
+      if (timingSafeEqual(given, Buffer.from(signature(key, json), 'latin1'))) return json;
+    }
+    return undefined;
+  }
 }
 
 function deriveKey(secret: string): Buffer {
   return createHmac('sha256', secret).update(PURPOSE).digest();
 }
 
-function sign(key: Buffer, sessionKey: string, json: string): string {
-  return createHmac('sha256', key).update(sessionKey).update('\n').update(json).digest('base64url');
+/** HMAC of key, expiry and JSON; the first stored form signed no expiry. */
+function sign(key: Buffer, sessionKey: string, expiry: string | undefined, json: string): string {
+  const hmac = createHmac('sha256', key).update(sessionKey).update('\n');
+  if (expiry !== undefined) hmac.update(expiry).update('\n');
+  return hmac.update(json).digest('base64url');
+}
+
+/** The expiry as signed: milliseconds since the epoch, what every store keeps exactly. */
+function expiryText(expiresAt: Date): string | undefined {
+  const time = expiresAt instanceof Date ? expiresAt.getTime() : NaN;
+  return Number.isFinite(time) ? String(time) : undefined;
 }
 
 function isPlainObject(value: unknown): value is SessionData {

@@ -3,8 +3,8 @@ import { MemorySessionStore } from './memory-session.store.js';
 import { SessionCodec } from './session-codec.js';
 import { SessionEngine } from './session-engine.js';
 import { resolveSessionOptions, type SessionModuleOptions } from './session-options.js';
-import type { StoredSession } from './session-store.interface.js';
-import { SessionInterruptedError, SessionStoreUnavailableError } from './session.errors.js';
+import { MAX_SESSION_VERSION, type StoredSession } from './session-store.interface.js';
+import { SessionConflictError, SessionInterruptedError, SessionStoreUnavailableError } from './session.errors.js';
 
 const SECRET = 's'.repeat(32);
 const COOKIE_AGE = 1_209_600;
@@ -26,7 +26,7 @@ async function withRow(data: Record<string, unknown> = { user: 42 }) {
 
 async function decodedRow(store: MemorySessionStore, key: string) {
   const row = await store.load(key);
-  return row && new SessionCodec(SECRET).decode(key, row.data)?.data;
+  return row && new SessionCodec(SECRET).decode(key, row.data, row.expiresAt)?.data;
 }
 
 class FailingStore extends MemorySessionStore {
@@ -61,12 +61,20 @@ describe('SessionEngine', () => {
       expect([session.sessionKey, session.keys()]).toEqual([null, []]);
     });
 
-    it('reads an altered row as empty, keeping its key', async () => {
-      const { store, engine, key } = await withRow({ user: 42 });
+    it('does not adopt an altered row: a keyless session, and the row removed', async () => {
+      const { store, engine, key } = await withRow();
       const row = (await store.load(key))!;
-      await store.update(key, { data: row.data.replace('42', '1'), expiresAt: later() }, row.version);
+      await store.update(key, { data: row.data.replace('42', '1'), expiresAt: row.expiresAt }, row.version);
       const session = await engine.open(key);
-      expect([session.sessionKey, session.keys(), session.isEmpty()]).toEqual([key, [], false]);
+      expect([session.sessionKey, session.keys(), session.isEmpty()]).toEqual([null, [], true]);
+      expect(await store.load(key)).toBeUndefined();
+    });
+
+    it('does not adopt a row whose expiry was moved', async () => {
+      const { store, engine, key } = await withRow();
+      const row = (await store.load(key))!;
+      await store.update(key, { data: row.data, expiresAt: new Date(row.expiresAt.getTime() + 1_000) }, row.version);
+      expect((await engine.open(key)).sessionKey).toBeNull();
     });
   });
 
@@ -173,6 +181,98 @@ describe('SessionEngine', () => {
       session.set('user', 7);
       await expect(engine.persist(session, true)).rejects.toBeInstanceOf(SessionInterruptedError);
       expect(await store.exists(key)).toBe(false);
+    });
+  });
+
+  describe('many writers on one session', () => {
+    it('the later commit wins a key both wrote, even when it sets the value it read', async () => {
+      const { store, engine, key } = await withRow({ colour: 'red' });
+      const first = await engine.open(key);
+      const second = await engine.open(key);
+      first.set('colour', 'blue');
+      second.set('colour', 'red'); // the value it read, written on purpose
+      await engine.persist(first, true);
+      await engine.persist(second, true);
+      expect(await decodedRow(store, key)).toEqual({ colour: 'red' });
+    });
+
+    it('a key deleted by the later commit stays deleted; keys written by neither stay as stored', async () => {
+      const { store, engine, key } = await withRow({ a: 1, b: 2, c: 3 });
+      const first = await engine.open(key);
+      const second = await engine.open(key);
+      first.set('a', 10);
+      second.delete('a');
+      second.set('b', 20);
+      await engine.persist(first, true);
+      await engine.persist(second, true);
+      expect(await decodedRow(store, key)).toEqual({ b: 20, c: 3 });
+    });
+
+    it('parallel saves from one process queue and coalesce: every write kept, few UPDATEs, no conflict', async () => {
+      const { store, engine, key } = await withRow({ base: true });
+      const outcomes: boolean[] = [];
+      const realUpdate = store.update.bind(store);
+      store.update = async (...args) => {
+        const done = await realUpdate(...args);
+        outcomes.push(done);
+        return done;
+      };
+      const sessions = await Promise.all(Array.from({ length: 50 }, () => engine.open(key)));
+      sessions.forEach((session, i) => session.set(`k${i}`, i));
+      await Promise.all(sessions.map((session) => engine.persist(session, true)));
+      const stored = (await decodedRow(store, key))!;
+      expect(Object.keys(stored)).toHaveLength(51);
+      // One UPDATE goes alone; the 49 that arrive meanwhile share the next one.
+      expect(outcomes.length).toBeLessThanOrEqual(3);
+      expect(outcomes.every(Boolean)).toBe(true);
+    });
+
+    it('a save still queued after storeTimeout gets a 409 and is never written', async () => {
+      const store = new MemorySessionStore();
+      const { engine } = setUp({ storeTimeout: 100 }, store);
+      const session = await engine.open(null);
+      const key = (await engine.persist(session.set('n', 0), true))!.key;
+      let release!: () => void;
+      const realUpdate = store.update.bind(store);
+      store.update = async (...args) => {
+        store.update = realUpdate;
+        await new Promise<void>((resolve) => (release = resolve));
+        return realUpdate(...args);
+      };
+      const slow = (await engine.open(key)).set('slow', 1);
+      const waiting = (await engine.open(key)).set('waiting', 1);
+      const slowSave = engine.persist(slow, true).catch((e: unknown) => e);
+      const waitingSave = engine.persist(waiting, true).catch((e: unknown) => e);
+      expect(await waitingSave).toBeInstanceOf(SessionConflictError);
+      release();
+      await slowSave;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await decodedRow(store, key)).not.toHaveProperty('waiting');
+    });
+
+    it('a login keeps every write that reached the old row before it went', async () => {
+      const { store, engine, key } = await withRow({ user: 42 });
+      const login = await engine.open(key);
+      const writer = await engine.open(key);
+      login.set('logged_in', true);
+      login.cycleKey();
+      // The write commits to the old row after the login read it, before its old row goes.
+      await engine.persist(writer.set('cart', ['book']), true);
+      const saved = await engine.persist(login, true);
+      expect(await store.exists(key)).toBe(false);
+      expect(await decodedRow(store, saved!.key)).toEqual({ user: 42, logged_in: true, cart: ['book'] });
+    });
+
+    it('a version at the top of its range wraps to 0 and saves go on', async () => {
+      const { store, engine, key } = await withRow({ n: 1 });
+      const row = (await store.load(key))!;
+      (store as unknown as { rows: Map<string, { version: number }> }).rows.get(key)!.version = MAX_SESSION_VERSION;
+      const session = await engine.open(key);
+      await engine.persist(session.set('n', 2), true);
+      expect((await store.load(key))!.version).toBe(0);
+      expect(row.version).toBe(0);
+      await engine.persist((await engine.open(key)).set('n', 3), true);
+      expect(await decodedRow(store, key)).toEqual({ n: 3 });
     });
   });
 

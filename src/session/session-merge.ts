@@ -1,19 +1,20 @@
 import type { SessionData } from './session-codec.js';
 
 /**
- * Three-way merge of a session dictionary: `theirs` (what the store holds now) with the changes
- * `mine` made to `base` (what this request loaded). A key this request set, changed in place or
- * deleted takes this request's value; every other key keeps the stored one. Values compare by
- * their JSON.
+ * What one request wrote to a session: each key it set, deleted or changed in place, with its
+ * value now (`undefined` for a key it removed).
  */
-export function mergeSessionData(base: SessionData, mine: SessionData, theirs: SessionData): SessionData {
-  const merged: SessionData = { ...theirs };
-  for (const key of Object.keys(base)) {
-    if (!Object.hasOwn(mine, key)) delete merged[key];
+export type SessionChanges = ReadonlyMap<string, unknown>;
+
+/**
+ * Applies `changes` onto `data` (the newest stored state, which it changes): a key the request
+ * wrote takes the request's value, every other key keeps the stored one. Applied in commit
+ * order, a key two requests both wrote ends with the later one's value.
+ */
+export function applySessionChanges(data: SessionData, changes: SessionChanges): SessionData {
+  for (const [key, value] of changes) {
+    if (value === undefined) delete data[key];
+    else Object.defineProperty(data, key, { value, writable: true, enumerable: true, configurable: true });
   }
-  for (const [key, value] of Object.entries(mine)) {
-    const changed = !Object.hasOwn(base, key) || JSON.stringify(value) !== JSON.stringify(base[key]);
-    if (changed) Object.defineProperty(merged, key, { value, writable: true, enumerable: true, configurable: true });
-  }
-  return merged;
+  return data;
 }

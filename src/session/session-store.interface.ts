@@ -4,7 +4,7 @@ export interface StoredSession {
   data: string;
   /** When the row stops being live (`expire_date`). */
   expiresAt: Date;
-  /** Raised by every update; what `update()` expects to find. */
+  /** Raised by every update (see {@link nextSessionVersion}); what `update()` expects to find. */
   version: number;
 }
 
@@ -37,12 +37,16 @@ export interface SessionStore {
    */
   create(key: string, record: SessionRecord): Promise<void>;
   /**
-   * Overwrites the row under `key` if it is still at `version`, raising its version by one.
-   * Resolves `false`, writing nothing, when the row is gone or another save got there first.
+   * Overwrites the row under `key` if it is still at `version`, setting its version to
+   * {@link nextSessionVersion}`(version)`. Resolves `false`, writing nothing, when the row is
+   * gone or another save got there first.
    */
   update(key: string, record: SessionRecord, version: number): Promise<boolean>;
-  /** Removes the row under `key`, if any. */
-  delete(key: string): Promise<void>;
+  /**
+   * Removes the row under `key`, if any — when `version` is given, only if the row is still at
+   * that version. Resolves whether a row was removed.
+   */
+  delete(key: string, version?: number): Promise<boolean>;
   /** Whether a live row holds `key`. */
   exists(key: string): Promise<boolean>;
   /**
@@ -59,6 +63,18 @@ export interface SessionStore {
    * A store implements it where it knows a cheaper walk than the `expire_date` index.
    */
   clearExpiredInBatches?(now: Date, batchSize: number): AsyncIterable<number>;
+}
+
+/** The highest version a row reaches before it starts again at 0 (the largest signed 32-bit integer). */
+export const MAX_SESSION_VERSION = 2_147_483_647;
+
+/**
+ * The version a row has after an update of one at `version`: one more, and 0 after
+ * {@link MAX_SESSION_VERSION}, so that a counter never overflows its column. A save compares
+ * versions for equality only, which a wrap does not break.
+ */
+export function nextSessionVersion(version: number): number {
+  return version >= MAX_SESSION_VERSION ? 0 : version + 1;
 }
 
 /** DI token of the {@link SessionStore} in use. */

@@ -46,7 +46,7 @@ import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
               '`store` (e.g. new TypeOrmSessionStore(dataSource) for a named data source).',
           );
         }
-        return new TypeOrmSessionStore(dataSource);
+        return new TypeOrmSessionStore(dataSource, { statementTimeout: options.storeTimeout });
       },
     },
     SessionEngine,

@@ -13,6 +13,7 @@ import {
   type TransactionRunner,
 } from './typeorm-statement-runner.js';
 import {
+  MAX_SESSION_VERSION,
   SessionKeyTakenError,
   type SessionCounts,
   type SessionRecord,
@@ -47,6 +48,8 @@ interface Statements {
    */
   updateMany: (count: number) => string;
   delete: string;
+  /** A DELETE of the row only while it is at a given version. */
+  deleteAtVersion: string;
   clearExpired: string;
   /** A statement deleting at most `limit` expired rows. */
   clearExpiredBatch: (limit: number) => string;
@@ -65,6 +68,12 @@ export interface TypeOrmSessionStoreOptions {
    * from it.
    */
   batching?: boolean;
+  /**
+   * Milliseconds a statement may go unanswered before it fails and, on MySQL/MariaDB, its
+   * connection is closed and replaced. `SessionModule` sets it to its `storeTimeout`; give a
+   * store you make yourself the same value. Default 5000.
+   */
+  statementTimeout?: number;
 }
 
 /** The most keys or rows one batched statement carries. */
@@ -102,12 +111,14 @@ export class TypeOrmSessionStore implements SessionStore {
   private readonly loads: TurnBatcher<string, LoadedRow | undefined> | undefined;
   private readonly inserts: TurnBatcher<NewRow, Error | undefined> | undefined;
   private readonly updates: TurnBatcher<ChangedRow, boolean> | undefined;
+  private readonly statementTimeout: number;
 
   constructor(
     private readonly dataSource: DataSource,
     options: TypeOrmSessionStoreOptions = {},
   ) {
     this.sql = buildStatements(dataSource);
+    this.statementTimeout = options.statementTimeout ?? 5_000;
     this.expireDateColumn = dataSource.getMetadata(SessionEntity).findColumnWithPropertyName('expireDate')!;
     if (options.batching ?? !isEmbedded(dataSource.options.type)) {
       this.loads = new TurnBatcher((keys) => this.loadRows(keys), MAX_BATCH);
@@ -119,7 +130,7 @@ export class TypeOrmSessionStore implements SessionStore {
   async load(key: string): Promise<StoredSession | undefined> {
     const row = this.loads ? await this.loads.add(key) : (await this.loadRows([key]))[0];
     if (!row) return undefined;
-    const expiresAt = this.dataSource.driver.prepareHydratedValue(row.expire_date, this.expireDateColumn) as Date;
+    const expiresAt = this.expiryOf(row.expire_date);
     return { data: row.session_data, expiresAt, version: Number(row.version) };
   }
 
@@ -134,8 +145,11 @@ export class TypeOrmSessionStore implements SessionStore {
     return this.updates ? this.updates.add(row) : this.updateRow(row);
   }
 
-  async delete(key: string): Promise<void> {
-    await this.run(this.sql.delete, [key]);
+  async delete(key: string, version?: number): Promise<boolean> {
+    const { affected } = await (version === undefined
+      ? this.run(this.sql.delete, [key])
+      : this.run(this.sql.deleteAtVersion, [key, version]));
+    return (affected ?? 0) > 0;
   }
 
   async exists(key: string): Promise<boolean> {
@@ -174,6 +188,16 @@ export class TypeOrmSessionStore implements SessionStore {
     ]);
     const number = (result: typeof expired) => Number((result.records?.[0] as { n: unknown }).n);
     return { live: number(all) - number(expired), expired: number(expired) };
+  }
+
+  /**
+   * The expiry read back exactly as written: UTC text (MySQL's DATE_FORMAT, SQLite's own text)
+   * is parsed as UTC whatever the driver's time zone setting, since the row's signature covers
+   * the expiry to the millisecond.
+   */
+  private expiryOf(value: unknown): Date {
+    if (typeof value === 'string') return new Date(`${value.slice(0, 23).replace(' ', 'T')}Z`);
+    return this.dataSource.driver.prepareHydratedValue(value, this.expireDateColumn) as Date;
   }
 
   /** The live rows under `keys`, in their order; one statement. */
@@ -264,7 +288,7 @@ export class TypeOrmSessionStore implements SessionStore {
 
   /** One UPDATE for all of `rows` (distinct keys) in a transaction; whether it was kept. */
   private updateGroup(rows: ChangedRow[]): Promise<boolean> {
-    this.transactionRunner ??= createTransactionRunner(this.dataSource);
+    this.transactionRunner ??= createTransactionRunner(this.dataSource, this.statementTimeout);
     return this.transactionRunner!(async (run) => {
       const { affected } = await run(this.sql.updateMany(rows.length), updateManyParameters(rows));
       return affected === rows.length;
@@ -278,7 +302,7 @@ export class TypeOrmSessionStore implements SessionStore {
 
   private run(sql: string, parameters: unknown[]): Promise<StatementResult> {
     // Made on first use: the driver's pool exists once the data source is initialised.
-    this.runner ??= createStatementRunner(this.dataSource);
+    this.runner ??= createStatementRunner(this.dataSource, this.statementTimeout);
     return this.runner(sql, parameters);
   }
 }
@@ -297,7 +321,11 @@ function buildStatements(dataSource: DataSource): Statements {
   ];
   const p = (index: number) => driver.createParameter(`p${index}`, index);
   const expired = `${expires} <= ${p(0)}`;
-  const selected = `${data} AS session_data, ${expires} AS expire_date, ${version} AS version`;
+  // MySQL hands DATETIME out in the connection's time zone; as text it is exactly what was written.
+  const expiresOut = isMysql(dataSource.options.type) ? `DATE_FORMAT(${expires}, '%Y-%m-%d %H:%i:%s.%f')` : expires;
+  const selected = `${data} AS session_data, ${expiresOut} AS expire_date, ${version} AS version`;
+  // Wraps instead of overflowing the column (see nextSessionVersion).
+  const next = `CASE WHEN ${version} >= ${MAX_SESSION_VERSION} THEN 0 ELSE ${version} + 1 END`;
   const list = (from: number, count: number) => Array.from({ length: count }, (_, i) => p(from + i)).join(', ');
   return {
     load: `SELECT ${selected} FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
@@ -310,16 +338,17 @@ function buildStatements(dataSource: DataSource): Statements {
         Array.from({ length: count }, (_, i) => `(${list(3 * i, 3)}, 0)`).join(', '),
     ),
     update:
-      `UPDATE ${table} SET ${data} = ${p(0)}, ${expires} = ${p(1)}, ${version} = ${version} + 1 ` +
+      `UPDATE ${table} SET ${data} = ${p(0)}, ${expires} = ${p(1)}, ${version} = ${next} ` +
       `WHERE ${key} = ${p(2)} AND ${version} = ${p(3)}`,
     updateMany: memoize((count) => {
       const each = (from: number) => Array.from({ length: count }, (_, i) => `WHEN ${p(from + 2 * i)} THEN ${p(from + 2 * i + 1)}`).join(' ');
       return (
         `UPDATE ${table} SET ${data} = CASE ${key} ${each(0)} END, ${expires} = CASE ${key} ${each(2 * count)} END, ` +
-        `${version} = ${version} + 1 WHERE ${key} IN (${list(4 * count, count)}) AND ${version} = CASE ${key} ${each(5 * count)} END`
+        `${version} = ${next} WHERE ${key} IN (${list(4 * count, count)}) AND ${version} = CASE ${key} ${each(5 * count)} END`
       );
     }),
     delete: `DELETE FROM ${table} WHERE ${key} = ${p(0)}`,
+    deleteAtVersion: `DELETE FROM ${table} WHERE ${key} = ${p(0)} AND ${version} = ${p(1)}`,
     clearExpired: `DELETE FROM ${table} WHERE ${expired}`,
     clearExpiredBatch: batchDelete(dataSource.options.type, table, expired),
     countExpired: `SELECT COUNT(*) AS n FROM ${table} WHERE ${expired}`,

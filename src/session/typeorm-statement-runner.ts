@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { DeadlineWatch } from './deadline-watch.js';
 
 /** What one statement gave back: rows for a query, a count for a change. */
 export interface StatementResult {
@@ -21,6 +22,7 @@ interface MysqlConnection {
   query(sql: string, values: unknown[], callback: Callback): void;
   release(): void;
   destroy(): void;
+  stream?: { setKeepAlive?(enable: boolean, initialDelay: number): void };
 }
 interface MysqlPool {
   query(sql: string, values: unknown[], callback: Callback): void;
@@ -41,11 +43,17 @@ interface SqliteDatabase {
  * broadcaster and promise wrapper that TypeORM puts around every query — most of a session
  * request's cost otherwise. Other drivers go through a query runner. Statements are still
  * reported to the data source's logger when it logs queries.
+ *
+ * On MySQL/MariaDB a statement with no answer after `timeoutMs` fails, and its connection is
+ * destroyed rather than handed back: a socket that went silent (a proxy or NAT that lost its
+ * state, a failover behind a virtual IP) would otherwise stay in the pool, and every statement
+ * queued on it would wait too. Connections that sat idle through such a timeout are suspect as
+ * well, and are replaced the next time the pool hands them out.
  */
-export function createStatementRunner(dataSource: DataSource): StatementRunner {
+export function createStatementRunner(dataSource: DataSource, timeoutMs: number): StatementRunner {
   const pool = mysqlPool(dataSource);
   const database = sqliteDatabase(dataSource);
-  if (pool) return logged(dataSource, mysqlRunner(pool));
+  if (pool) return logged(dataSource, new GuardedPool(pool, timeoutMs).runner());
   if (database) return logged(dataSource, sqliteRunner(database));
   // A query runner reports to the logger itself.
   return queryRunnerRunner(dataSource);
@@ -55,10 +63,10 @@ export function createStatementRunner(dataSource: DataSource): StatementRunner {
  * Transactions for batches of statements on MySQL/MariaDB: on a connection of the driver's own
  * pool, or of a query runner when there is none (replication). Undefined for other databases.
  */
-export function createTransactionRunner(dataSource: DataSource): TransactionRunner | undefined {
+export function createTransactionRunner(dataSource: DataSource, timeoutMs: number): TransactionRunner | undefined {
   if (!isMysql(dataSource.options.type)) return undefined;
   const pool = mysqlPool(dataSource);
-  const begin = pool ? mysqlConnection(pool, dataSource) : queryRunnerConnection(dataSource);
+  const begin = pool ? mysqlConnection(new GuardedPool(pool, timeoutMs), dataSource) : queryRunnerConnection(dataSource);
   return async (work) => {
     const connection = await begin();
     const run = connection.run;
@@ -68,6 +76,8 @@ export function createTransactionRunner(dataSource: DataSource): TransactionRunn
       commit = await work(run);
       await run(commit ? 'COMMIT' : 'ROLLBACK', []);
     } catch (error) {
+      // A statement that timed out took its connection with it, and the server rolls back.
+      if (error instanceof StatementTimeoutError) throw error;
       // A failed ROLLBACK leaves the connection in an unknown state: it is closed, not reused.
       await run('ROLLBACK', []).then(connection.release, connection.discard);
       throw error;
@@ -101,15 +111,90 @@ function sqliteDatabase(dataSource: DataSource): SqliteDatabase | undefined {
   return dataSource.options.type === 'better-sqlite3' ? driver.databaseConnection : undefined;
 }
 
-function mysqlRunner(target: { query: MysqlPool['query'] }): StatementRunner {
-  return (sql, parameters) =>
-    new Promise((resolve, reject) =>
-      target.query(sql, parameters, (error, result) => {
-        if (error) return reject(error);
-        if (Array.isArray(result)) resolve({ records: result });
-        else resolve({ affected: (result as { affectedRows?: number }).affectedRows });
+/** What a mysql2 callback's result becomes. */
+function statementResult(result: unknown): StatementResult {
+  if (Array.isArray(result)) return { records: result };
+  return { affected: (result as { affectedRows?: number }).affectedRows };
+}
+
+/** Thrown for a statement that got no answer in time; its connection was closed. */
+export class StatementTimeoutError extends Error {
+  override name = 'StatementTimeoutError';
+  constructor(timeoutMs: number) {
+    super(`no answer from the database within ${timeoutMs} ms; the connection was closed`);
+  }
+}
+
+/**
+ * A mysql2 pool whose statements time out, destroying their connection (see
+ * {@link createStatementRunner}).
+ */
+class GuardedPool {
+  private readonly watch: DeadlineWatch;
+  /** When each connection last answered a statement. */
+  private readonly answeredAt = new WeakMap<MysqlConnection, number>();
+  /** Connections that last answered before this time sat idle through a timeout. */
+  private suspectBefore = -Infinity;
+
+  constructor(
+    private readonly pool: MysqlPool,
+    private readonly timeoutMs: number,
+  ) {
+    this.watch = new DeadlineWatch(timeoutMs, () => new StatementTimeoutError(timeoutMs));
+  }
+
+  /** Runs each statement on a connection of its own from the pool. */
+  runner(): StatementRunner {
+    return async (sql, parameters) => {
+      const connection = await this.acquire();
+      const result = await this.run(connection, sql, parameters);
+      connection.release();
+      return result;
+    };
+  }
+
+  /** A connection from the pool, skipping (and closing) those suspect since a timeout. */
+  async acquire(): Promise<MysqlConnection> {
+    for (;;) {
+      const connection = await this.watch.watch(
+        new Promise<MysqlConnection>((resolve, reject) =>
+          this.pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection))),
+        ),
+      );
+      const answered = this.answeredAt.get(connection);
+      if (answered === undefined) {
+        // First seen: have the kernel probe the peer once the connection idles, so that a dead
+        // database host is noticed even while no statement runs.
+        connection.stream?.setKeepAlive?.(true, Math.max(1_000, this.timeoutMs));
+        this.answeredAt.set(connection, -Infinity);
+        return connection;
+      }
+      if (answered >= this.suspectBefore) return connection;
+      connection.destroy();
+    }
+  }
+
+  /**
+   * Runs one statement on `connection`, which it destroys when the statement fails to answer in
+   * time (the caller then must not release it).
+   */
+  run(connection: MysqlConnection, sql: string, parameters: unknown[]): Promise<StatementResult> {
+    let late = false;
+    const running = new Promise<StatementResult>((resolve, reject) =>
+      connection.query(sql, parameters, (error, result) => {
+        if (late) return;
+        this.answeredAt.set(connection, performance.now());
+        if (error) reject(error);
+        else resolve(statementResult(result));
       }),
     );
+    return this.watch.watch(running, () => {
+      late = true;
+      this.suspectBefore = performance.now();
+      connection.destroy();
+      return new StatementTimeoutError(this.timeoutMs);
+    });
+  }
 }
 
 /** One connection held for a transaction: its runner, and the two ways to let it go. */
@@ -119,18 +204,15 @@ interface HeldConnection {
   discard(): void;
 }
 
-function mysqlConnection(pool: MysqlPool, dataSource: DataSource): () => Promise<HeldConnection> {
-  return () =>
-    new Promise((resolve, reject) =>
-      pool.getConnection((error, connection) => {
-        if (error) return reject(error);
-        resolve({
-          run: logged(dataSource, mysqlRunner(connection)),
-          release: () => connection.release(),
-          discard: () => connection.destroy(),
-        });
-      }),
-    );
+function mysqlConnection(pool: GuardedPool, dataSource: DataSource): () => Promise<HeldConnection> {
+  return async () => {
+    const connection = await pool.acquire();
+    return {
+      run: logged(dataSource, (sql, parameters) => pool.run(connection, sql, parameters)),
+      release: () => connection.release(),
+      discard: () => connection.destroy(),
+    };
+  };
 }
 
 function queryRunnerConnection(dataSource: DataSource): () => Promise<HeldConnection> {
