@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: nest-sessions against express-session + connect-typeorm (the peer), the same
  * Nest app with no session (the ceiling), and the ceiling plus the fewest raw mysql2 queries each
- * route needs (the floor) — four apps of one shape, with the same three routes
+ * route needs (the floor) — four apps of one shape, with the same routes
  * (bench/apps/*.main.ts) — side by side on one MariaDB, alternating over several rounds. For
  * each server and route: requests/s, p50/p99 latency, CPU time per request — the server's, the
  * database server's (when it runs on this machine) and the whole machine's — and SQL statements
@@ -12,7 +12,9 @@
  * BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_MARIADB_URL, BENCH_MEMORY_SESSIONS (100000;
  * 0 skips the heap check). BENCH_SERVERS picks servers by id (default `ours,peer,ceiling,floor`;
  * `store`, the library's store alone, runs only when named) and BENCH_ROUTES routes (default
- * `untouched,read,new,write`), for a closer look at a few of them. The servers inherit
+ * `untouched,read,new,write,hot`), for a closer look at a few of them. On `hot`, every connection
+ * writes one shared session (256 keys in turn), and the report counts the keys whose last writes
+ * were lost. The servers inherit
  * NODE_OPTIONS, which the report prints.
  */
 import { randomBytes } from 'node:crypto';
@@ -20,7 +22,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release } from 'node:os';
 import mysql from 'mysql2/promise';
 import { processIdFromFile, machineCpuMicros, processCpuMicros } from './support/cpu.js';
-import { loadGenerator, runLoad, type LoadResult } from './support/load.js';
+import { HOT_KEYS, loadGenerator, runLoad, type LoadResult } from './support/load.js';
 import { median } from './support/median.js';
 import { startServer, type RunningServer } from './support/server.js';
 
@@ -44,23 +46,27 @@ type ServerId = keyof typeof ALL_SERVERS;
 
 interface Route {
   name: string;
-  /** The request path; `{n}` becomes the request's number. */
+  /** The request path; `{n}` becomes the request's number, `{k}` one of HOT_KEYS key numbers. */
   path: string;
-  /** Whether the request carries one of the server's existing sessions. */
-  withSession: boolean;
+  /**
+   * Whether requests carry one of the server's existing sessions (`true`), none (`false`), or
+   * all the same one, made fresh for the run (`'shared'`).
+   */
+  withSession: boolean | 'shared';
 }
 const ALL_ROUTES: Record<string, Route> = {
   untouched: { name: 'untouched (home page, with a session cookie)', path: '/', withSession: true },
   read: { name: 'read existing session', path: '/bench/get', withSession: true },
   new: { name: 'new-session write', path: '/bench/put?k=item&v={n}', withSession: false },
   write: { name: 'write to existing session', path: '/bench/put?k=item&v={n}', withSession: true },
+  hot: { name: 'hot: every connection writes one session', path: '/bench/put?k=h{k}&v={n}', withSession: 'shared' },
 };
 
 // nest-sessions always runs: every ratio is taken against it.
 const SERVER_IDS = ['ours', ...pick('BENCH_SERVERS', 'ours,peer,ceiling,floor', Object.keys(ALL_SERVERS))].filter(
   (id, index, ids) => ids.indexOf(id) === index,
 ) as ServerId[];
-const ROUTES = pick('BENCH_ROUTES', 'untouched,read,new,write', Object.keys(ALL_ROUTES)).map((id) => ALL_ROUTES[id]);
+const ROUTES = pick('BENCH_ROUTES', 'untouched,read,new,write,hot', Object.keys(ALL_ROUTES)).map((id) => ALL_ROUTES[id]);
 
 interface Sample {
   rps: number;
@@ -76,6 +82,11 @@ interface Sample {
   errors: number;
   /** Answers with a status outside 2xx. */
   non2xx: number;
+  /**
+   * On the hot route: keys of the shared session whose value is older than the last writes to
+   * them can explain — writes answered 2xx and then lost. Undefined elsewhere.
+   */
+  lostKeys: number | undefined;
 }
 
 async function main(): Promise<void> {
@@ -107,13 +118,14 @@ async function main(): Promise<void> {
     const measure = async (id: ServerId, route: Route): Promise<Sample> => {
       const server = servers[id];
       const statementsBefore = await questions(admin);
+      const shared = route.withSession === 'shared' && id !== 'ceiling' && id !== 'floor' ? await makeSession(server.url, 0) : undefined;
       const [cpuBefore, databaseBefore, machineBefore] = [server.cpuMicros(), databaseCpu?.() ?? 0, machineCpuMicros()];
       const result: LoadResult = await runLoad({
         url: server.url,
         connections: CONNECTIONS,
         seconds: SECONDS,
         path: route.path,
-        cookies: route.withSession ? cookies[id] : undefined,
+        cookies: shared ? [shared] : route.withSession ? cookies[id] : undefined,
       });
       const [cpu, machine] = [server.cpuMicros() - cpuBefore, machineCpuMicros() - machineBefore];
       const database = databaseCpu && databaseCpu() - databaseBefore;
@@ -129,6 +141,7 @@ async function main(): Promise<void> {
         statementsPerRequest: statements / result.requests,
         errors: result.errors,
         non2xx: result.non2xx,
+        lostKeys: shared ? await lostKeys(server.url, shared, result.requests) : undefined,
       };
     };
 
@@ -157,13 +170,31 @@ async function main(): Promise<void> {
 /** Sessions made through `url`, as Cookie header values, for the routes that carry one. */
 async function makeSessions(url: string): Promise<string[]> {
   const cookies: string[] = [];
-  for (let i = 0; i < SESSIONS_PER_SERVER; i++) {
-    const res = await fetch(`${url}/bench/put?k=user&v=${i}`);
-    const cookie = res.headers.getSetCookie().find((line) => /^(sessionid|connect\.sid)=/.test(line));
-    if (!cookie) throw new Error(`${url} set no session cookie: ${res.status} ${await res.text()}`);
-    cookies.push(cookie.split(';')[0]);
-  }
+  for (let i = 0; i < SESSIONS_PER_SERVER; i++) cookies.push(await makeSession(url, i));
   return cookies;
+}
+
+/** One new session made through `url`, as a Cookie header value. */
+async function makeSession(url: string, user: number): Promise<string> {
+  const res = await fetch(`${url}/bench/put?k=user&v=${user}`);
+  const cookie = res.headers.getSetCookie().find((line) => /^(sessionid|connect\.sid)=/.test(line));
+  if (!cookie) throw new Error(`${url} set no session cookie: ${res.status} ${await res.text()}`);
+  return cookie.split(';')[0];
+}
+
+/**
+ * How many of the hot route's keys hold a value older than the writes of the run's last
+ * stretch: request n wrote `h{(n - 1) % HOT_KEYS}` = n, so after `requests` answered (and at
+ * most CONNECTIONS more under way), a key's last write is numbered above
+ * `requests - HOT_KEYS`; a key still holding less lost that write.
+ */
+async function lostKeys(url: string, cookie: string, requests: number): Promise<number> {
+  const data = (await (await fetch(`${url}/bench/get`, { headers: { cookie } })).json()) as Record<string, unknown>;
+  let lost = 0;
+  for (let k = 0; k < Math.min(HOT_KEYS, requests); k++) {
+    if (Number(data[`h${k}`] ?? 0) <= requests - HOT_KEYS) lost++;
+  }
+  return lost;
 }
 
 /**
@@ -222,6 +253,7 @@ function report(samples: Map<string, Sample[]>, memory: { sessions: number; befo
       statements: median(runs.map((s) => s.statementsPerRequest)),
       errors: runs.reduce((sum, s) => sum + s.errors, 0),
       non2xx: runs.reduce((sum, s) => sum + s.non2xx, 0),
+      lost: runs[0].lostKeys === undefined ? undefined : runs.reduce((sum, s) => sum + s.lostKeys!, 0),
     };
   };
   const rows = ROUTES.flatMap((route) =>
@@ -240,6 +272,7 @@ function report(samples: Map<string, Sample[]>, memory: { sessions: number; befo
         'SQL/req': s.statements.toFixed(2),
         'no answer': s.errors,
         'non-2xx': s.non2xx,
+        'lost keys': s.lost === undefined ? '' : s.lost,
         'ours ÷ this (req/s)': id === 'ours' ? '' : (ours.rps / s.rps).toFixed(2),
         'ours − this (CPU µs)': id === 'ours' ? '' : Math.round(ours.cpu - s.cpu),
       };

@@ -24,10 +24,21 @@ interface LoadOptions {
   seconds?: number;
   /** A fixed request rate; without it, as fast as the server answers. */
   rate?: number;
-  /** The path (and query) of every request; `{n}` in it becomes the request's number. */
+  /**
+   * The path (and query) of every request; `{n}` in it becomes the request's number, and `{k}`
+   * that number less one, modulo {@link HOT_KEYS}.
+   */
   path?: string;
   /** Cookie headers, one per request in turn. */
   cookies?: readonly string[];
+}
+
+/** How many distinct keys `{k}` cycles through. */
+export const HOT_KEYS = 256;
+
+/** `path` for the `n`-th request (counting from 1). */
+export function requestPath(path: string, n: number): string {
+  return path.replaceAll('{n}', String(n)).replaceAll('{k}', String((n - 1) % HOT_KEYS));
 }
 
 /** The load generator {@link runLoad} uses: wrk when installed (lighter on a shared machine), else autocannon. */
@@ -47,7 +58,7 @@ export function startLoad(options: LoadOptions): { stop(): void; result: Promise
     const cookie = options.cookies?.[(n - 1) % options.cookies.length];
     return {
       ...request,
-      path: options.path ? options.path.replaceAll('{n}', String(n)) : request.path,
+      path: options.path ? requestPath(options.path, n) : request.path,
       headers: { ...request.headers, ...(cookie && { cookie }) },
     };
   };
@@ -86,7 +97,12 @@ async function runWrk(options: LoadOptions & { seconds: number }): Promise<LoadR
     writeFileSync(cookieFile, (options.cookies ?? []).join('\n'));
     const headers = Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
     const args = ['-t1', `-c${options.connections ?? 4}`, `-d${options.seconds}s`, '-s', 'bench/support/wrk.lua', ...headers, options.url];
-    const env = { ...process.env, WRK_PATH: options.path ?? new URL(options.url).pathname, WRK_COOKIES: cookieFile };
+    const env = {
+      ...process.env,
+      WRK_PATH: options.path ?? new URL(options.url).pathname,
+      WRK_COOKIES: cookieFile,
+      WRK_KEYS: String(HOT_KEYS),
+    };
     const stdout = await new Promise<string>((resolve, reject) =>
       execFile('wrk', args, { env }, (error, out, err) => (error ? reject(new Error(`wrk failed: ${err || error.message}`)) : resolve(out))),
     );

@@ -1,5 +1,5 @@
--- Request script for wrk (one thread): the n-th request gets WRK_PATH with "{n}" replaced by n,
--- and, when WRK_COOKIES names a file, the Cookie header on line n of it (cycling). At the end it
+-- Request script for wrk (one thread): the n-th request gets WRK_PATH with "{n}" replaced by n
+-- and "{k}" by (n - 1) modulo WRK_KEYS (default 256), and, when WRK_COOKIES names a file, the Cookie header on line n of it (cycling). At the end it
 -- prints one line, "wrk-result <json>", that bench/support/load.ts reads.
 
 local path = os.getenv("WRK_PATH") or "/"
@@ -12,11 +12,15 @@ if cookie_file and cookie_file ~= "" then
 end
 
 local n = 0
-local has_counter = path:find("{n}", 1, true) ~= nil
+local keys = tonumber(os.getenv("WRK_KEYS") or "256")
+local has_counter = path:find("{n}", 1, true) ~= nil or path:find("{k}", 1, true) ~= nil
 
 request = function()
   n = n + 1
-  local target = has_counter and path:gsub("{n}", tostring(n)) or path
+  local target = path
+  if has_counter then
+    target = target:gsub("{n}", tostring(n)):gsub("{k}", tostring((n - 1) % keys))
+  end
   local headers = {}
   if #cookies > 0 then headers["Cookie"] = cookies[(n - 1) % #cookies + 1] end
   return wrk.format("GET", target, headers)

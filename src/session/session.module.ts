@@ -46,7 +46,7 @@ import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
               '`store` (e.g. new TypeOrmSessionStore(dataSource) for a named data source).',
           );
         }
-        return new TypeOrmSessionStore(dataSource, { statementTimeout: options.storeTimeout });
+        return new TypeOrmSessionStore(dataSource, { statementTimeout: statementTimeoutFor(options.storeTimeout) });
       },
     },
     SessionEngine,
@@ -83,6 +83,14 @@ export class SessionModule extends SessionConfigurableModule implements NestModu
     }
     consumer.apply(SessionMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
+}
+
+/**
+ * A little under `storeTimeout`: a statement's connection is closed before its request is
+ * answered 503, so that a network that heals after the answer cannot deliver the statement.
+ */
+export function statementTimeoutFor(storeTimeout: number): number {
+  return Math.max(1, storeTimeout - Math.min(250, Math.ceil(storeTimeout / 10)));
 }
 
 /** The one method of an Express app that every request goes through. */

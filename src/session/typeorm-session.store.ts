@@ -70,8 +70,9 @@ export interface TypeOrmSessionStoreOptions {
   batching?: boolean;
   /**
    * Milliseconds a statement may go unanswered before it fails and, on MySQL/MariaDB, its
-   * connection is closed and replaced. `SessionModule` sets it to its `storeTimeout`; give a
-   * store you make yourself the same value. Default 5000.
+   * connection is closed and replaced. `SessionModule` sets it a little under its
+   * `storeTimeout` (see `statementTimeoutFor`); do the same for a store you make yourself.
+   * Default 4750.
    */
   statementTimeout?: number;
 }
@@ -118,7 +119,7 @@ export class TypeOrmSessionStore implements SessionStore {
     options: TypeOrmSessionStoreOptions = {},
   ) {
     this.sql = buildStatements(dataSource);
-    this.statementTimeout = options.statementTimeout ?? 5_000;
+    this.statementTimeout = options.statementTimeout ?? 4_750;
     this.expireDateColumn = dataSource.getMetadata(SessionEntity).findColumnWithPropertyName('expireDate')!;
     if (options.batching ?? !isEmbedded(dataSource.options.type)) {
       this.loads = new TurnBatcher((keys) => this.loadRows(keys), MAX_BATCH);

@@ -22,7 +22,7 @@ interface MysqlConnection {
   query(sql: string, values: unknown[], callback: Callback): void;
   release(): void;
   destroy(): void;
-  stream?: { setKeepAlive?(enable: boolean, initialDelay: number): void };
+  stream?: { setKeepAlive?(enable: boolean, initialDelay: number): void; destroy?(): void };
 }
 interface MysqlPool {
   query(sql: string, values: unknown[], callback: Callback): void;
@@ -192,6 +192,8 @@ class GuardedPool {
       late = true;
       this.suspectBefore = performance.now();
       connection.destroy();
+      // destroy() only half-closes; a reset also drops what the kernel has not sent yet.
+      connection.stream?.destroy?.();
       return new StatementTimeoutError(this.timeoutMs);
     });
   }
