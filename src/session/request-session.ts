@@ -234,7 +234,12 @@ export class RequestSession<T extends object = AnyData> {
 
   /** @internal The JSON to save when {@link needsSave}, else `undefined`. */
   pendingJson(saveEveryRequest: boolean): string | undefined {
-    return this.needsSave(saveEveryRequest) ? JSON.stringify(this.data) : undefined;
+    return this.needsSave(saveEveryRequest) ? this.json() : undefined;
+  }
+
+  /** @internal The whole dictionary as JSON. */
+  json(): string {
+    return JSON.stringify(this.data);
   }
 
   /**

@@ -33,6 +33,11 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 export class SessionCodec {
   private readonly signingKey: Buffer;
   private readonly verifyingKeys: Buffer[];
+  /**
+   * The last row that verified. Parallel requests on one session read the same row: checking it
+   * again then costs a comparison of the text, not an HMAC over it.
+   */
+  private lastVerified: { sessionKey: string; stored: string; expiry: number; json: string } | undefined;
 
   constructor(secret: string, secretFallbacks: readonly string[] = []) {
     this.signingKey = deriveKey(secret);
@@ -52,12 +57,19 @@ export class SessionCodec {
    */
   verify(sessionKey: string, stored: unknown, expiresAt: Date): string | undefined {
     if (typeof stored !== 'string') return undefined;
+    const last = this.lastVerified;
+    const time = expiresAt instanceof Date ? expiresAt.getTime() : NaN;
+    if (last && last.sessionKey === sessionKey && last.expiry === time && last.stored === stored) return last.json;
+    let json: string | undefined;
     if (stored.startsWith(MARKER)) {
       const expiry = expiryText(expiresAt);
       if (expiry === undefined) return undefined;
-      return this.check(stored.slice(MARKER.length), (key, json) => sign(key, sessionKey, expiry, json));
+      json = this.check(stored.slice(MARKER.length), (key, body) => sign(key, sessionKey, expiry, body));
+    } else {
+      json = this.check(stored, (key, body) => sign(key, sessionKey, undefined, body));
     }
-    return this.check(stored, (key, json) => sign(key, sessionKey, undefined, json));
+    if (json !== undefined) this.lastVerified = { sessionKey, stored, expiry: time, json };
+    return json;
   }
 
   /**

@@ -45,14 +45,22 @@ interface RowState {
   version: number;
 }
 
+/** A row as a save wrote it; `merged` when it holds other requests' changes as well. */
+interface SavedRow extends RowState {
+  merged: boolean;
+}
+
 /** A request's update of a row, waiting in the row's queue. */
 interface UpdateSave extends QueuedSave {
   readonly coalesces: true;
   started: boolean;
   readonly changes: SessionChanges;
-  /** The request's whole dictionary, and the row it read: a save alone writes just that. */
-  readonly own: RowState & { expiresAt: Date };
-  resolve(state: RowState): void;
+  /**
+   * The request's whole dictionary as JSON (made only when needed), the version it read, and
+   * its expiry: what a save alone writes.
+   */
+  readonly own: { json(): string; version: number; expiresAt: Date };
+  resolve(row: SavedRow): void;
   reject(error: unknown): void;
 }
 
@@ -156,16 +164,13 @@ export class SessionEngine {
       await this.exclusive(stored, () => this.call(() => this.store.delete(stored)).then(() => undefined));
       session.markDeleted();
     }
-    const json = mayWrite ? session.pendingJson(this.options.saveEveryRequest) : undefined;
-    if (json === undefined) return undefined;
-    this.checkSize(json);
-
+    if (!mayWrite || !session.needsSave(this.options.saveEveryRequest)) return undefined;
     const key = session.sessionKey;
     const saved =
       key !== null && key === session.storedKey
-        ? { key, ...(await this.update(session, key, json, now)) }
-        : await this.create(session, key ?? generateSessionKey(), json, now);
-    session.markSaved(saved.key, saved.json, saved.version, saved.json !== json);
+        ? { key, ...(await this.update(session, key, now)) }
+        : await this.create(session, key ?? generateSessionKey(), now);
+    session.markSaved(saved.key, saved.json, saved.version, saved.merged);
     const maxAge = session.getExpireAtBrowserClose() ? undefined : Math.max(0, session.getExpiryAge(now));
     return { key: saved.key, maxAge };
   }
@@ -185,10 +190,14 @@ export class SessionEngine {
     return this.call(() => this.store.count(now));
   }
 
-  /** Queues this request's changes to the row `key`; resolves the row as saved. */
-  private update(session: RequestSession, key: string, json: string, now: Date): Promise<RowState> {
-    const own = { json, version: session.storedState().version, expiresAt: session.getExpiryDate(now) };
-    return this.enqueue<RowState>(key, (resolve, reject) => ({
+  /**
+   * Queues this request's changes to the row `key`; resolves the row as saved. The request's
+   * own JSON is made only if its save goes alone: coalesced saves are sized once, together.
+   */
+  private update(session: RequestSession, key: string, now: Date): Promise<SavedRow> {
+    let json: string | undefined;
+    const own = { json: () => (json ??= session.json()), version: session.storedState().version, expiresAt: session.getExpiryDate(now) };
+    return this.enqueue<SavedRow>(key, (resolve, reject) => ({
       coalesces: true,
       settled: false,
       started: false,
@@ -256,12 +265,13 @@ export class SessionEngine {
       const live = saves.filter((save) => !save.settled);
       if (live.length === 0) return base;
       const lone = base === undefined && live.length === 1 ? live[0].own : undefined;
-      const { json, expiresAt } = lone ?? this.merged(base ?? live[0].own, live);
-      const version = (lone ?? base ?? live[0].own).version;
+      const from = base ?? { json: live[0].own.json(), version: live[0].own.version };
+      const { json, expiresAt } = lone ? { json: lone.json(), expiresAt: lone.expiresAt } : this.merged(from, live);
+      if (lone) this.checkSize(json);
       if (!live.some((save) => !save.settled)) return base;
       const record = { data: this.codec.encode(key, json, expiresAt), expiresAt };
-      if (await this.call(() => this.store.update(key, record, version))) {
-        const saved = { json, version: nextSessionVersion(version) };
+      if (await this.call(() => this.store.update(key, record, from.version))) {
+        const saved = { json, version: nextSessionVersion(from.version), merged: !lone };
         settle(live, (save) => save.resolve(saved));
         return saved;
       }
@@ -313,12 +323,14 @@ export class SessionEngine {
    * `cycleKey()` (a login) the old row then goes — but only once the new row holds every write
    * that reached the old one, so that no write answered meanwhile is lost.
    */
-  private async create(session: RequestSession, key: string, json: string, now: Date): Promise<RowState & { key: string }> {
+  private async create(session: RequestSession, key: string, now: Date): Promise<SavedRow & { key: string }> {
+    const json = session.json();
+    this.checkSize(json);
     const expiresAt = session.getExpiryDate(now);
     key = await this.insert(key, json, expiresAt);
     const old = session.storedKey;
-    if (old === null) return { key, json, version: 0 };
-    const moved = { key, json, version: 0, includes: session.storedState().version };
+    if (old === null) return { key, json, version: 0, merged: false };
+    const moved = { key, json, version: 0, includes: session.storedState().version, merged: false };
     const changes = session.changes();
     try {
       await this.exclusive(old, (state) => this.retire(old, state ?? session.storedState(), moved, changes));
@@ -338,7 +350,7 @@ export class SessionEngine {
   private async retire(
     old: string,
     current: RowState,
-    moved: RowState & { key: string; includes: number },
+    moved: SavedRow & { key: string; includes: number },
     changes: SessionChanges,
   ): Promise<undefined> {
     for (let attempt = 1; ; attempt++) {
@@ -348,7 +360,7 @@ export class SessionEngine {
         this.checkSize(json);
         const record = { data: this.codec.encode(moved.key, json, expiresAt), expiresAt };
         if (!(await this.call(() => this.store.update(moved.key, record, moved.version)))) throw new SessionConflictError();
-        Object.assign(moved, { json, version: nextSessionVersion(moved.version), includes: current.version });
+        Object.assign(moved, { json, version: nextSessionVersion(moved.version), includes: current.version, merged: true });
       }
       if (await this.call(() => this.store.delete(old, current.version))) return undefined;
       const newer = await this.readLive(old);
