@@ -17,13 +17,15 @@ export { sessionMigrations } from './migrations/index.js';
 export { CreateSessionTable1764151200000 } from './migrations/1764151200000-create-session-table.js';
 export { AddSessionVersion1764324000000 } from './migrations/1764324000000-add-session-version.js';
 export {
+  MAX_SESSION_VERSION,
+  nextSessionVersion,
   SessionStore,
   SessionKeyTakenError,
   type SessionCounts,
   type SessionRecord,
   type StoredSession,
 } from './session-store.interface.js';
-export { TypeOrmSessionStore, type TypeOrmSessionStoreOptions } from './typeorm-session.store.js';
+export { statementTimeoutFor, TypeOrmSessionStore, type TypeOrmSessionStoreOptions } from './typeorm-session.store.js';
 export { MemorySessionStore } from './memory-session.store.js';
 export { SessionCodec, type SessionData } from './session-codec.js';
 export { SessionEngine, type DecodedRow, type SavedSession } from './session-engine.js';

@@ -56,10 +56,10 @@ interface UpdateSave extends QueuedSave {
   started: boolean;
   readonly changes: SessionChanges;
   /**
-   * The request's whole dictionary as JSON (made only when needed), the version it read, and
-   * its expiry: what a save alone writes.
+   * The request's whole dictionary as JSON (made only when needed) and its expiry: what a save
+   * alone writes; and the row it read, which its changes apply to.
    */
-  readonly own: { json(): string; version: number; expiresAt: Date };
+  readonly own: { json(): string; expiresAt: Date; read: RowState };
   resolve(row: SavedRow): void;
   reject(error: unknown): void;
 }
@@ -196,7 +196,7 @@ export class SessionEngine {
    */
   private update(session: RequestSession, key: string, now: Date): Promise<SavedRow> {
     let json: string | undefined;
-    const own = { json: () => (json ??= session.json()), version: session.storedState().version, expiresAt: session.getExpiryDate(now) };
+    const own = { json: () => (json ??= session.json()), expiresAt: session.getExpiryDate(now), read: session.storedState() };
     return this.enqueue<SavedRow>(key, (resolve, reject) => ({
       coalesces: true,
       settled: false,
@@ -265,7 +265,7 @@ export class SessionEngine {
       const live = saves.filter((save) => !save.settled);
       if (live.length === 0) return base;
       const lone = base === undefined && live.length === 1 ? live[0].own : undefined;
-      const from = base ?? { json: live[0].own.json(), version: live[0].own.version };
+      const from = base ?? live[0].own.read;
       const { json, expiresAt } = lone ? { json: lone.json(), expiresAt: lone.expiresAt } : this.merged(from, live);
       if (lone) this.checkSize(json);
       if (!live.some((save) => !save.settled)) return base;
@@ -297,7 +297,7 @@ export class SessionEngine {
   private merged(base: RowState, saves: readonly UpdateSave[]): { json: string; expiresAt: Date } {
     const data = JSON.parse(base.json) as SessionData;
     for (const save of saves) applySessionChanges(data, save.changes);
-    let json = JSON.stringify(data);
+    const json = JSON.stringify(data);
     if (Buffer.byteLength(json) > this.options.maxDataSize) {
       const kept = JSON.parse(base.json) as SessionData;
       for (const save of saves) {

@@ -16,7 +16,7 @@ import {
   type SessionModuleOptions,
 } from './session-options.js';
 import { SessionStore } from './session-store.interface.js';
-import { TypeOrmSessionStore } from './typeorm-session.store.js';
+import { statementTimeoutFor, TypeOrmSessionStore } from './typeorm-session.store.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
 
 /**
@@ -83,14 +83,6 @@ export class SessionModule extends SessionConfigurableModule implements NestModu
     }
     consumer.apply(SessionMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
   }
-}
-
-/**
- * A little under `storeTimeout`: a statement's connection is closed before its request is
- * answered 503, so that a network that heals after the answer cannot deliver the statement.
- */
-export function statementTimeoutFor(storeTimeout: number): number {
-  return Math.max(1, storeTimeout - Math.min(250, Math.ceil(storeTimeout / 10)));
 }
 
 /** The one method of an Express app that every request goes through. */

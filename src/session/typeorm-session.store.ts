@@ -77,6 +77,14 @@ export interface TypeOrmSessionStoreOptions {
   statementTimeout?: number;
 }
 
+/**
+ * A little under `storeTimeout`: a statement's connection is closed before its request is
+ * answered 503, so that nothing of it still unsent goes out after that answer.
+ */
+export function statementTimeoutFor(storeTimeout: number): number {
+  return Math.max(1, storeTimeout - Math.min(250, Math.ceil(storeTimeout / 10)));
+}
+
 /** The most keys or rows one batched statement carries. */
 const MAX_BATCH = 100;
 /**
