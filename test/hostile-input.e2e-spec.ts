@@ -1,6 +1,6 @@
 import { validateHeaderValue, type Server } from 'node:http';
 import type { Response } from 'supertest';
-import { generateSessionKey, SessionCodec, TypeOrmSessionStore } from '../src/session/index.js';
+import { generateSessionKey, MAX_SESSION_VERSION, SessionCodec, TypeOrmSessionStore } from '../src/session/index.js';
 import { testDatabases } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
 import { createTestApp, sessionCookie, setCookies, TEST_SECRET, type TestApp } from './support/test-app.js';
@@ -391,6 +391,16 @@ describe.each(testDatabases())('hostile input on %s', (db) => {
         key,
       ]);
       await expectNotAdopted(key);
+    });
+
+    it('a row at the top of the version range still saves: its version wraps to 0', async () => {
+      const key = sessionCookie(await t.http().get('/save').expect(200)).value;
+      await t.dataSource.query('UPDATE session SET version = ? WHERE session_key = ?', [MAX_SESSION_VERSION, key]);
+      await t.http().get('/set?k=a&v=1').set('Cookie', withKey(key)).expect(200);
+      expect((await store().load(key))!.version).toBe(0);
+      await t.http().get('/set?k=b&v=2').set('Cookie', withKey(key)).expect(200);
+      const read = await t.http().get('/read').set('Cookie', withKey(key)).expect(200);
+      expect(read.body).toEqual({ id: 1, name: 'root', a: '1', b: '2' });
     });
 
     it(`${ROW_FUZZ_COUNT} seeded rows of random unicode and random bytes: never a 5xx, never adopted, each removed`, async () => {

@@ -70,6 +70,22 @@ describe('SessionEngine', () => {
       expect(await store.load(key)).toBeUndefined();
     });
 
+    it('logs one warning for a row that fails verification, and nothing worse', async () => {
+      const { store, engine, key } = await withRow();
+      const row = (await store.load(key))!;
+      await store.update(key, { data: row.data.slice(0, 8) + 'é' + row.data.slice(9), expiresAt: row.expiresAt }, row.version);
+      const seen: string[] = [];
+      const record = (level: string) => (message: unknown) => void seen.push(`${level}: ${String(message)}`);
+      Logger.overrideLogger({ log: record('log'), error: record('error'), warn: record('warn'), debug: record('debug'), verbose: record('verbose') });
+      try {
+        await engine.open(key);
+      } finally {
+        Logger.overrideLogger(false);
+      }
+      expect(seen).toHaveLength(1);
+      expect(seen[0]).toMatch(/^warn: Session .*failed verification/);
+    });
+
     it('does not adopt a row whose expiry was moved', async () => {
       const { store, engine, key } = await withRow();
       const row = (await store.load(key))!;
