@@ -12,10 +12,10 @@ export { SessionInterceptor } from './session.interceptor.js';
 export { RequestSession, type ExpiryPolicy } from './request-session.js';
 export { EXPIRY_KEY as SESSION_EXPIRY_KEY, type SessionExpiry } from './session-expiry.js';
 export { SessionValueError, type JsonValue } from './json-value.js';
-export { SessionEntity, SESSION_TABLE } from './session.entity.js';
-export { sessionMigrations } from './migrations/index.js';
-export { CreateSessionTable1764151200000 } from './migrations/1764151200000-create-session-table.js';
-export { AddSessionVersion1764324000000 } from './migrations/1764324000000-add-session-version.js';
+export { SessionEntity, SESSION_TABLE } from './typeorm/session.entity.js';
+export { sessionMigrations } from './typeorm/migrations/index.js';
+export { CreateSessionTable1764151200000 } from './typeorm/migrations/1764151200000-create-session-table.js';
+export { AddSessionVersion1764324000000 } from './typeorm/migrations/1764324000000-add-session-version.js';
 export {
   MAX_SESSION_VERSION,
   nextSessionVersion,
@@ -25,7 +25,8 @@ export {
   type SessionRecord,
   type StoredSession,
 } from './session-store.interface.js';
-export { statementTimeoutFor, TypeOrmSessionStore, type TypeOrmSessionStoreOptions } from './typeorm-session.store.js';
+export { TypeOrmSessionStore } from './typeorm/typeorm-session.store.js';
+export { statementTimeoutFor, type TypeOrmSessionStoreOptions } from './typeorm/store-options.js';
 export { MemorySessionStore } from './memory-session.store.js';
 export { SessionCodec, type SessionData } from './session-codec.js';
 export { SessionEngine, type DecodedRow, type SavedSession } from './session-engine.js';

@@ -16,7 +16,8 @@ import {
   type SessionModuleOptions,
 } from './session-options.js';
 import { SessionStore } from './session-store.interface.js';
-import { statementTimeoutFor, TypeOrmSessionStore } from './typeorm-session.store.js';
+import { statementTimeoutFor } from './typeorm/store-options.js';
+import { TypeOrmSessionStore } from './typeorm/typeorm-session.store.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
 
 /**

@@ -1,38 +1,14 @@
 import type { DataSource } from 'typeorm';
-import { DeadlineWatch } from './deadline-watch.js';
+import { GuardedPool, StatementTimeoutError, type MysqlConnection, type MysqlPool } from './mysql-guarded-pool.js';
+import { isMysql } from './database-type.js';
+import type { StatementResult, StatementRunner, TransactionRunner } from './statement-result.js';
 
-/** What one statement gave back: rows for a query, a count for a change. */
-export interface StatementResult {
-  records?: unknown[];
-  affected?: number;
-}
-
-/** Runs one parameterised statement on a data source. */
-export type StatementRunner = (sql: string, parameters: unknown[]) => Promise<StatementResult>;
-
-/**
- * Runs `work` in a transaction on one connection, with a runner bound to that connection: it
- * commits when `work` resolves `true`, rolls back when it resolves `false` or throws. Resolves
- * what `work` resolved.
- */
-export type TransactionRunner = (work: (run: StatementRunner) => Promise<boolean>) => Promise<boolean>;
-
-type Callback = (error: Error | null, result: unknown) => void;
-interface MysqlConnection {
-  query(sql: string, values: unknown[], callback: Callback): void;
-  release(): void;
-  destroy(): void;
-  stream?: { setKeepAlive?(enable: boolean, initialDelay: number): void; destroy?(): void };
-}
-interface MysqlPool {
-  query(sql: string, values: unknown[], callback: Callback): void;
-  getConnection(callback: (error: Error | null, connection: MysqlConnection) => void): void;
-}
 interface SqliteStatement {
   reader: boolean;
   all(...parameters: unknown[]): unknown[];
   run(...parameters: unknown[]): { changes: number };
 }
+
 interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
 }
@@ -98,8 +74,6 @@ function logged(dataSource: DataSource, run: StatementRunner): StatementRunner {
   };
 }
 
-/** Whether a data source of `type` talks to MySQL or MariaDB. */
-export const isMysql = (type: string): boolean => type === 'mysql' || type === 'mariadb';
 
 function mysqlPool(dataSource: DataSource): MysqlPool | undefined {
   const driver = dataSource.driver as unknown as { pool?: MysqlPool };
@@ -109,94 +83,6 @@ function mysqlPool(dataSource: DataSource): MysqlPool | undefined {
 function sqliteDatabase(dataSource: DataSource): SqliteDatabase | undefined {
   const driver = dataSource.driver as unknown as { databaseConnection?: SqliteDatabase };
   return dataSource.options.type === 'better-sqlite3' ? driver.databaseConnection : undefined;
-}
-
-/** What a mysql2 callback's result becomes. */
-function statementResult(result: unknown): StatementResult {
-  if (Array.isArray(result)) return { records: result };
-  return { affected: (result as { affectedRows?: number }).affectedRows };
-}
-
-/** Thrown for a statement that got no answer in time; its connection was closed. */
-export class StatementTimeoutError extends Error {
-  override name = 'StatementTimeoutError';
-  constructor(timeoutMs: number) {
-    super(`no answer from the database within ${timeoutMs} ms; the connection was closed`);
-  }
-}
-
-/**
- * A mysql2 pool whose statements time out, destroying their connection (see
- * {@link createStatementRunner}).
- */
-class GuardedPool {
-  private readonly watch: DeadlineWatch;
-  /** When each connection last answered a statement. */
-  private readonly answeredAt = new WeakMap<MysqlConnection, number>();
-  /** Connections that last answered before this time sat idle through a timeout. */
-  private suspectBefore = -Infinity;
-
-  constructor(
-    private readonly pool: MysqlPool,
-    private readonly timeoutMs: number,
-  ) {
-    this.watch = new DeadlineWatch(timeoutMs, () => new StatementTimeoutError(timeoutMs));
-  }
-
-  /** Runs each statement on a connection of its own from the pool. */
-  runner(): StatementRunner {
-    return async (sql, parameters) => {
-      const connection = await this.acquire();
-      const result = await this.run(connection, sql, parameters);
-      connection.release();
-      return result;
-    };
-  }
-
-  /** A connection from the pool, skipping (and closing) those suspect since a timeout. */
-  async acquire(): Promise<MysqlConnection> {
-    for (;;) {
-      const connection = await this.watch.watch(
-        new Promise<MysqlConnection>((resolve, reject) =>
-          this.pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection))),
-        ),
-      );
-      const answered = this.answeredAt.get(connection);
-      if (answered === undefined) {
-        // First seen: have the kernel probe the peer once the connection idles, so that a dead
-        // database host is noticed even while no statement runs.
-        connection.stream?.setKeepAlive?.(true, Math.max(1_000, this.timeoutMs));
-        this.answeredAt.set(connection, -Infinity);
-        return connection;
-      }
-      if (answered >= this.suspectBefore) return connection;
-      connection.destroy();
-    }
-  }
-
-  /**
-   * Runs one statement on `connection`, which it destroys when the statement fails to answer in
-   * time (the caller then must not release it).
-   */
-  run(connection: MysqlConnection, sql: string, parameters: unknown[]): Promise<StatementResult> {
-    let late = false;
-    const running = new Promise<StatementResult>((resolve, reject) =>
-      connection.query(sql, parameters, (error, result) => {
-        if (late) return;
-        this.answeredAt.set(connection, performance.now());
-        if (error) reject(error);
-        else resolve(statementResult(result));
-      }),
-    );
-    return this.watch.watch(running, () => {
-      late = true;
-      this.suspectBefore = performance.now();
-      connection.destroy();
-      // destroy() only half-closes; a reset also drops what the kernel has not sent yet.
-      connection.stream?.destroy?.();
-      return new StatementTimeoutError(this.timeoutMs);
-    });
-  }
 }
 
 /** One connection held for a transaction: its runner, and the two ways to let it go. */

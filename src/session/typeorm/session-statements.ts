@@ -1,0 +1,144 @@
+import type { DataSource } from 'typeorm';
+import { MAX_SESSION_VERSION } from '../session-store.interface.js';
+import { isEmbedded, isMysql } from './database-type.js';
+import type { SweepTable } from './expired-sweep.js';
+import { SessionEntity } from './session.entity.js';
+
+/** A row to insert, its expiry already in UTC text. */
+export interface NewRow {
+  key: string;
+  data: string;
+  expires: string;
+}
+
+/** A row to save over the one of `version`. */
+export interface ChangedRow extends NewRow {
+  version: number;
+}
+
+/** A row as the load statements give it back. */
+export interface LoadedRow {
+  session_key?: string;
+  session_data: string;
+  expire_date: unknown;
+  version: number | string;
+}
+
+/** The store's SQL, built once per data source from the entity's metadata. */
+export interface Statements {
+  load: string;
+  /** A SELECT of up to `count` keys at once, naming each row's key. */
+  loadMany: (count: number) => string;
+  exists: string;
+  insert: string;
+  /** An INSERT of `count` rows in one statement. */
+  insertMany: (count: number) => string;
+  update: string;
+  /**
+   * An UPDATE of `count` rows in one statement, each guarded by its own version (MySQL/MariaDB);
+   * its parameters come from {@link updateManyParameters}.
+   */
+  updateMany: (count: number) => string;
+  delete: string;
+  /** A DELETE of the row only while it is at a given version. */
+  deleteAtVersion: string;
+  clearExpired: string;
+  /** A statement deleting at most `limit` expired rows. */
+  clearExpiredBatch: (limit: number) => string;
+  countExpired: string;
+  countAll: string;
+  /** Names for the key-ordered sweep; set on MySQL/MariaDB only. */
+  sweep?: SweepTable;
+}
+
+
+export function buildStatements(dataSource: DataSource): Statements {
+  const { driver } = dataSource;
+  const meta = dataSource.getMetadata(SessionEntity);
+  const table = driver.escape(meta.tableName);
+  const column = (property: keyof SessionEntity) =>
+    driver.escape(meta.findColumnWithPropertyName(property)!.databaseName);
+  const [key, data, expires, version] = [
+    column('sessionKey'),
+    column('sessionData'),
+    column('expireDate'),
+    column('version'),
+  ];
+  const p = (index: number) => driver.createParameter(`p${index}`, index);
+  const expired = `${expires} <= ${p(0)}`;
+  // MySQL hands DATETIME out in the connection's time zone; as text it is exactly what was written.
+  const expiresOut = isMysql(dataSource.options.type) ? `DATE_FORMAT(${expires}, '%Y-%m-%d %H:%i:%s.%f')` : expires;
+  const selected = `${data} AS session_data, ${expiresOut} AS expire_date, ${version} AS version`;
+  // Wraps instead of overflowing the column (see nextSessionVersion).
+  const next = `CASE WHEN ${version} >= ${MAX_SESSION_VERSION} THEN 0 ELSE ${version} + 1 END`;
+  const list = (from: number, count: number) => Array.from({ length: count }, (_, i) => p(from + i)).join(', ');
+  return {
+    load: `SELECT ${selected} FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
+    loadMany: memoize((count) => `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE ${key} IN (${list(0, count)}) AND ${expires} > ${p(count)}`),
+    exists: `SELECT 1 AS found FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
+    insert: `INSERT INTO ${table} (${key}, ${data}, ${expires}, ${version}) VALUES (${p(0)}, ${p(1)}, ${p(2)}, 0)`,
+    insertMany: memoize(
+      (count) =>
+        `INSERT INTO ${table} (${key}, ${data}, ${expires}, ${version}) VALUES ` +
+        Array.from({ length: count }, (_, i) => `(${list(3 * i, 3)}, 0)`).join(', '),
+    ),
+    update:
+      `UPDATE ${table} SET ${data} = ${p(0)}, ${expires} = ${p(1)}, ${version} = ${next} ` +
+      `WHERE ${key} = ${p(2)} AND ${version} = ${p(3)}`,
+    updateMany: memoize((count) => {
+      const each = (from: number) => Array.from({ length: count }, (_, i) => `WHEN ${p(from + 2 * i)} THEN ${p(from + 2 * i + 1)}`).join(' ');
+      return (
+        `UPDATE ${table} SET ${data} = CASE ${key} ${each(0)} END, ${expires} = CASE ${key} ${each(2 * count)} END, ` +
+        `${version} = ${next} WHERE ${key} IN (${list(4 * count, count)}) AND ${version} = CASE ${key} ${each(5 * count)} END`
+      );
+    }),
+    delete: `DELETE FROM ${table} WHERE ${key} = ${p(0)}`,
+    deleteAtVersion: `DELETE FROM ${table} WHERE ${key} = ${p(0)} AND ${version} = ${p(1)}`,
+    clearExpired: `DELETE FROM ${table} WHERE ${expired}`,
+    clearExpiredBatch: batchDelete(dataSource.options.type, table, expired),
+    countExpired: `SELECT COUNT(*) AS n FROM ${table} WHERE ${expired}`,
+    countAll: `SELECT COUNT(*) AS n FROM ${table}`,
+    sweep: isMysql(dataSource.options.type) ? { table, key, expires } : undefined,
+  };
+}
+
+/**
+ * The parameters of `updateMany(rows.length)`, in the order of its placeholders: the data CASE,
+ * the expiry CASE, the key list, the version CASE.
+ */
+export function updateManyParameters(rows: ChangedRow[]): unknown[] {
+  return [
+    ...rows.flatMap((row) => [row.key, row.data]),
+    ...rows.flatMap((row) => [row.key, row.expires]),
+    ...rows.map((row) => row.key),
+    ...rows.flatMap((row) => [row.key, row.version]),
+  ];
+}
+
+/**
+ * `DELETE` of at most `limit` rows matching `where`, walking the `expire_date` index. Each
+ * database spells it differently: MySQL refuses `LIMIT` inside an `IN (…)` subquery but takes it
+ * on `DELETE`; SQLite takes `LIMIT` on `DELETE` only when compiled for it, but does in a subquery.
+ * Elsewhere the whole cleanup is one statement.
+ */
+function batchDelete(type: string, table: string, where: string): (limit: number) => string {
+  if (isMysql(type)) return (limit) => `DELETE FROM ${table} WHERE ${where} LIMIT ${limit}`;
+  const rowId = type === 'postgres' ? 'ctid' : isEmbedded(type) ? 'rowid' : undefined;
+  if (!rowId) return () => `DELETE FROM ${table} WHERE ${where}`;
+  return (limit) => `DELETE FROM ${table} WHERE ${rowId} IN (SELECT ${rowId} FROM ${table} WHERE ${where} LIMIT ${limit})`;
+}
+
+/** `build`, remembering its statements by size (one per batch size). */
+function memoize(build: (count: number) => string): (count: number) => string {
+  const built = new Map<number, string>();
+  return (count) => {
+    let sql = built.get(count);
+    if (sql === undefined) built.set(count, (sql = build(count)));
+    return sql;
+  };
+}
+
+/** `YYYY-MM-DD HH:MM:SS.mmm` in UTC: what DATETIME(3) and SQLite's datetime text both take. */
+export function utc(date: Date): string {
+  return date.toISOString().slice(0, 23).replace('T', ' ');
+}

@@ -1,0 +1,28 @@
+/** Options of `TypeOrmSessionStore`. */
+export interface TypeOrmSessionStoreOptions {
+  /**
+   * Whether loads and inserts that start in the same turn of the event loop go to the database
+   * together, as one statement each (see `TurnBatcher`); on MySQL/MariaDB updates too, in
+   * one transaction. Default: on, except for SQLite, which runs in process and gains nothing
+   * from it.
+   */
+  batching?: boolean;
+  /**
+   * Milliseconds a statement may go unanswered before it fails and, on MySQL/MariaDB, its
+   * connection is closed and replaced. `SessionModule` sets it a little under its
+   * `storeTimeout` (see `statementTimeoutFor`); do the same for a store you make yourself.
+   * Default 4750.
+   */
+  statementTimeout?: number;
+}
+
+/**
+ * A little under `storeTimeout`: a statement's connection is closed before its request is
+ * answered 503, so that nothing of it still unsent goes out after that answer.
+ */
+export function statementTimeoutFor(storeTimeout: number): number {
+  return Math.max(1, storeTimeout - Math.min(250, Math.ceil(storeTimeout / 10)));
+}
+
+/** `statementTimeout` unless given: a little under the default `storeTimeout` of 5000. */
+export const DEFAULT_STATEMENT_TIMEOUT = 4_750;

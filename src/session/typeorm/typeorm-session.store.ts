@@ -1,0 +1,150 @@
+import type { DataSource } from 'typeorm';
+import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
+import { clearExpiredByLimit } from '../clear-expired-by-limit.js';
+import type { SessionCounts, SessionRecord, SessionStore, StoredSession } from '../session-store.interface.js';
+import { isEmbedded, isMysql } from './database-type.js';
+import { sweepExpiredByKey } from './expired-sweep.js';
+import { SessionBatches } from './session-batches.js';
+import { buildStatements, utc, type ChangedRow, type LoadedRow, type NewRow, type Statements } from './session-statements.js';
+import { SessionEntity } from './session.entity.js';
+import type { StatementResult, StatementRunner, TransactionRunner } from './statement-result.js';
+import { createStatementRunner, createTransactionRunner } from './statement-runner.js';
+import { DEFAULT_STATEMENT_TIMEOUT, type TypeOrmSessionStoreOptions } from './store-options.js';
+import { TurnBatcher } from './turn-batcher.js';
+
+/** The most keys or rows one batched statement carries. */
+const MAX_BATCH = 100;
+/** Above this share of expired rows, a MySQL cleanup walks the key instead of the expiry index. */
+const SWEEP_SHARE = 0.2;
+
+/**
+ * Keeps sessions in the `session` table of a TypeORM data source (MySQL/MariaDB, SQLite, …).
+ *
+ * Each operation alone is one statement; operations that start in one turn share theirs (see
+ * {@link TypeOrmSessionStoreOptions.batching}). The SQL is built once, from the entity's
+ * metadata, and runs straight on the driver (see {@link createStatementRunner}), so the
+ * per-request path does no query building; times are written as UTC text so the column holds UTC
+ * whatever the driver's time zone setting.
+ */
+export class TypeOrmSessionStore implements SessionStore {
+  private readonly sql: Statements;
+  private readonly expireDateColumn: ColumnMetadata;
+  private readonly statementTimeout: number;
+  private readonly batches: SessionBatches;
+  private runner: StatementRunner | undefined;
+  private transactionRunner: TransactionRunner | undefined;
+  private readonly loads: TurnBatcher<string, LoadedRow | undefined> | undefined;
+  private readonly inserts: TurnBatcher<NewRow, Error | undefined> | undefined;
+  private readonly updates: TurnBatcher<ChangedRow, boolean> | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    options: TypeOrmSessionStoreOptions = {},
+  ) {
+    this.sql = buildStatements(dataSource);
+    this.statementTimeout = options.statementTimeout ?? DEFAULT_STATEMENT_TIMEOUT;
+    this.expireDateColumn = dataSource.getMetadata(SessionEntity).findColumnWithPropertyName('expireDate')!;
+    this.batches = new SessionBatches(this.sql, (sql, parameters) => this.run(sql, parameters), () => this.transaction());
+    if (options.batching ?? !isEmbedded(dataSource.options.type)) {
+      this.loads = new TurnBatcher((keys) => this.loadRows(keys), MAX_BATCH);
+      this.inserts = new TurnBatcher((rows) => this.batches.insertRows(rows), MAX_BATCH);
+      if (isMysql(dataSource.options.type)) this.updates = new TurnBatcher((rows) => this.batches.updateRows(rows), MAX_BATCH);
+    }
+  }
+
+  async load(key: string): Promise<StoredSession | undefined> {
+    const row = this.loads ? await this.loads.add(key) : (await this.loadRows([key]))[0];
+    if (!row) return undefined;
+    return { data: row.session_data, expiresAt: this.expiryOf(row.expire_date), version: Number(row.version) };
+  }
+
+  async create(key: string, record: SessionRecord): Promise<void> {
+    const row = { key, data: record.data, expires: utc(record.expiresAt) };
+    const failure = this.inserts ? await this.inserts.add(row) : (await this.batches.insertRows([row]))[0];
+    if (failure) throw failure;
+  }
+
+  update(key: string, record: SessionRecord, version: number): Promise<boolean> {
+    const row = { key, data: record.data, expires: utc(record.expiresAt), version };
+    return this.updates ? this.updates.add(row) : this.batches.updateRow(row);
+  }
+
+  async delete(key: string, version?: number): Promise<boolean> {
+    const { affected } = await (version === undefined
+      ? this.run(this.sql.delete, [key])
+      : this.run(this.sql.deleteAtVersion, [key, version]));
+    return (affected ?? 0) > 0;
+  }
+
+  async exists(key: string): Promise<boolean> {
+    const { records } = await this.run(this.sql.exists, [key, utc(new Date())]);
+    return (records?.length ?? 0) > 0;
+  }
+
+  async clearExpired(now: Date = new Date(), limit?: number): Promise<number> {
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1)) {
+      throw new RangeError(`clearExpired() takes a whole number of rows above 0 as limit, got ${limit}`);
+    }
+    const sql = limit === undefined ? this.sql.clearExpired : this.sql.clearExpiredBatch(limit);
+    const { affected } = await this.run(sql, [utc(now)]);
+    return affected ?? 0;
+  }
+
+  /**
+   * Deletes expired rows in batches of about `batchSize`: through the `expire_date` index, or, on
+   * MySQL/MariaDB when at least a fifth of the rows have expired, along the primary key (see
+   * {@link sweepExpiredByKey}).
+   */
+  async *clearExpiredInBatches(now: Date, batchSize: number): AsyncIterable<number> {
+    const sweep = this.sql.sweep;
+    if (sweep) {
+      const { live, expired } = await this.count(now);
+      if (expired === 0) return;
+      if (expired >= SWEEP_SHARE * (live + expired)) return yield* sweepExpiredByKey(this.dataSource, sweep, utc(now), batchSize);
+    }
+    yield* clearExpiredByLimit(this, now, batchSize);
+  }
+
+  async count(now: Date = new Date()): Promise<SessionCounts> {
+    const [expired, all] = await Promise.all([
+      this.run(this.sql.countExpired, [utc(now)]),
+      this.run(this.sql.countAll, []),
+    ]);
+    const number = (result: StatementResult) => Number((result.records?.[0] as { n: unknown }).n);
+    return { live: number(all) - number(expired), expired: number(expired) };
+  }
+
+  /**
+   * The expiry read back exactly as written: UTC text (MySQL's DATE_FORMAT, SQLite's own text)
+   * is parsed as UTC whatever the driver's time zone setting, since the row's signature covers
+   * the expiry to the millisecond.
+   */
+  private expiryOf(value: unknown): Date {
+    if (typeof value === 'string') return new Date(`${value.slice(0, 23).replace(' ', 'T')}Z`);
+    return this.dataSource.driver.prepareHydratedValue(value, this.expireDateColumn) as Date;
+  }
+
+  /** The live rows under `keys`, in their order; one statement. */
+  private async loadRows(keys: string[]): Promise<(LoadedRow | undefined)[]> {
+    const now = utc(new Date());
+    if (keys.length === 1) {
+      const { records } = await this.run(this.sql.load, [keys[0], now]);
+      return [records?.[0] as LoadedRow | undefined];
+    }
+    const { records = [] } = await this.run(this.sql.loadMany(keys.length), [...keys, now]);
+    const byKey = new Map((records as LoadedRow[]).map((row) => [row.session_key, row]));
+    return keys.map((key) => byKey.get(key));
+  }
+
+  // Both made on first use: the driver's pool exists once the data source is initialised.
+  private run(sql: string, parameters: unknown[]): Promise<StatementResult> {
+    this.runner ??= createStatementRunner(this.dataSource, this.statementTimeout);
+    return this.runner(sql, parameters);
+  }
+
+  private transaction(): TransactionRunner {
+    this.transactionRunner ??= createTransactionRunner(this.dataSource, this.statementTimeout);
+    if (!this.transactionRunner) throw new Error('Grouped updates need MySQL or MariaDB');
+    return this.transactionRunner;
+  }
+}
