@@ -11,18 +11,28 @@
 import 'reflect-metadata';
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import { MemorySessionStore, resolveSessionOptions, SessionEngine, type RequestSession } from '../src/session/index.js';
-import { SessionHandle } from '../src/session/session-handle.js';
+import { MemorySessionStore, type RequestSession } from '../src/session/index.js';
+import { CommitsInFlight } from '../src/session/commits-in-flight.js';
+import { resolveSessionOptions } from '../src/session/resolve-session-options.js';
+import { SessionCodec } from '../src/session/session-codec.js';
+import { SessionCookie } from '../src/session/session-cookie.js';
+import { SessionEngine } from '../src/session/session-engine.js';
+import { SessionHandle, type SessionHandleDeps } from '../src/session/session-handle.js';
+import { SessionRows } from '../src/session/session-rows.js';
+import { SessionWriter } from '../src/session/session-writer.js';
+import { TimedStore } from '../src/session/timed-store.js';
 import { median } from './support/median.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SESSIONS = 256;
 
-const engine = new SessionEngine(
-  resolveSessionOptions({ secret: 'library-benchmark-secret-of-32-characters-or-more' }, 'production'),
-  new MemorySessionStore(),
-);
+// Wired by hand as SessionModule wires it, without Nest.
+const options = resolveSessionOptions({ secret: 'library-benchmark-secret-of-32-characters-or-more' }, 'production');
+const timed = new TimedStore(options, new MemorySessionStore());
+const rows = new SessionRows(timed, new SessionCodec(options.secret, options.secretFallbacks));
+const engine = new SessionEngine(options, rows, new SessionWriter(options, rows, timed));
+const deps: SessionHandleDeps = { engine, cookie: new SessionCookie(options), inFlight: new CommitsInFlight(), saveEveryRequest: false };
 const socket = new Socket();
 
 /** A response as Node makes it for a request, whose `end` writes nothing. */
@@ -43,7 +53,7 @@ const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
  */
 async function request(cookie: string | undefined, use?: (session: RequestSession) => void): Promise<void> {
   const res = response();
-  const handle = new SessionHandle(engine, res, cookie);
+  const handle = new SessionHandle(deps, res, cookie);
   if (use) use(await handle.load());
   res.end('ok');
   await nextTurn();
@@ -73,7 +83,7 @@ async function main(): Promise<void> {
   for (let i = 0; i < SESSIONS; i++) {
     const session = await engine.open(null);
     session.set('user', String(i));
-    keys.push((await engine.persist(session, true))!.key);
+    keys.push((await engine.save(session)).key);
   }
   const samples = new Map<string, number[]>();
   for (const kind of Object.values(KINDS)) await cpuMicrosPerRequest(kind, keys); // warm-up

@@ -1,6 +1,7 @@
 import { validateHeaderValue, type Server } from 'node:http';
 import type { Response } from 'supertest';
-import { generateSessionKey, MAX_SESSION_VERSION, SessionCodec, TypeOrmSessionStore } from '../src/session/index.js';
+import { generateSessionKey, MAX_SESSION_VERSION, TypeOrmSessionStore } from '../src/session/index.js';
+import { SessionCodec } from '../src/session/session-codec.js';
 import { testDatabases } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
 import { createTestApp, sessionCookie, setCookies, TEST_SECRET, type TestApp } from './support/test-app.js';

@@ -20,11 +20,11 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import {
   RequestSession,
   Session,
-  SessionCodec,
   SessionModule,
   TypeOrmSessionStore,
   type SessionData,
 } from '../src/session/index.js';
+import { SessionCodec } from '../src/session/session-codec.js';
 import { testDatabases, testDataSourceOptions, type TestDatabase } from './support/databases.js';
 import { TEST_SECRET } from './support/test-app.js';
 

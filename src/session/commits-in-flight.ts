@@ -1,7 +1,10 @@
+import { Injectable } from '@nestjs/common';
+
 /**
  * Counts the responses held back for a session commit, so that shutdown can wait for their
  * saves before the store's connection is closed.
  */
+@Injectable()
 export class CommitsInFlight {
   private count = 0;
   private readonly waiters = new Set<() => void>();

@@ -1,21 +1,29 @@
+/**
+ * nest-sessions: Django's session framework for NestJS. The module and its options, the
+ * session a handler gets and how to get it, the sessions API, the stores and the contract for
+ * writing one, the TypeORM entity and migrations, and the errors a request can meet.
+ */
 export { SessionModule } from './session.module.js';
 export type { SessionModuleAsyncOptions } from './session.module-definition.js';
-export {
-  resolveSessionOptions,
-  SessionConfigError,
-  type CookieSameSite,
-  type ResolvedSessionOptions,
-  type SessionModuleOptions,
-} from './session-options.js';
+export type { CookieSameSite, SessionModuleOptions } from './session-options.js';
+export { SessionConfigError } from './resolve-session-options.js';
+
 export { Session, loadSession } from './session.decorator.js';
 export { SessionInterceptor } from './session.interceptor.js';
 export { RequestSession, type ExpiryPolicy } from './request-session.js';
+export type { SessionData } from './session-codec.js';
 export { EXPIRY_KEY as SESSION_EXPIRY_KEY, type SessionExpiry } from './session-expiry.js';
 export { SessionValueError, type JsonValue } from './json-value.js';
-export { SessionEntity, SESSION_TABLE } from './typeorm/session.entity.js';
-export { sessionMigrations } from './typeorm/migrations/index.js';
-export { CreateSessionTable1764151200000 } from './typeorm/migrations/1764151200000-create-session-table.js';
-export { AddSessionVersion1764324000000 } from './typeorm/migrations/1764324000000-add-session-version.js';
+export { TEST_COOKIE_KEY, TEST_COOKIE_VALUE, DEFAULT_COOKIE_AGE } from './session.constants.js';
+
+export {
+  SessionsService,
+  SessionNotFoundError,
+  type ClearExpiredOptions,
+  type ClearExpiredResult,
+  type StoredSessionInfo,
+} from './sessions.service.js';
+
 export {
   MAX_SESSION_VERSION,
   nextSessionVersion,
@@ -25,23 +33,18 @@ export {
   type SessionRecord,
   type StoredSession,
 } from './session-store.interface.js';
+export { MemorySessionStore } from './memory-session.store.js';
 export { TypeOrmSessionStore } from './typeorm/typeorm-session.store.js';
 export { statementTimeoutFor, type TypeOrmSessionStoreOptions } from './typeorm/store-options.js';
-export { MemorySessionStore } from './memory-session.store.js';
-export { SessionCodec, type SessionData } from './session-codec.js';
-export { SessionEngine, type DecodedRow, type SavedSession } from './session-engine.js';
-export {
-  SessionsService,
-  SessionNotFoundError,
-  type ClearExpiredOptions,
-  type ClearExpiredResult,
-  type StoredSessionInfo,
-} from './sessions.service.js';
-export { generateSessionKey, isWellFormedSessionKey } from './session-key.js';
+export { SessionEntity, SESSION_TABLE } from './typeorm/session.entity.js';
+export { sessionMigrations } from './typeorm/migrations/index.js';
+export { CreateSessionTable1764151200000 } from './typeorm/migrations/1764151200000-create-session-table.js';
+export { AddSessionVersion1764324000000 } from './typeorm/migrations/1764324000000-add-session-version.js';
+export { generateSessionKey } from './session-key.js';
+
 export {
   SessionConflictError,
   SessionDataTooLargeError,
   SessionInterruptedError,
   SessionStoreUnavailableError,
 } from './session.errors.js';
-export { TEST_COOKIE_KEY, TEST_COOKIE_VALUE, DEFAULT_COOKIE_AGE } from './session.constants.js';

@@ -1,16 +1,23 @@
 import { SessionValueError } from './json-value.js';
 import { RequestSession, type ExpiryPolicy } from './request-session.js';
 import { EXPIRY_KEY } from './session-expiry.js';
+import { mustSave } from './session-policy.js';
 
 const COOKIE_AGE = 1_209_600;
 const POLICY: ExpiryPolicy = { cookieAge: COOKIE_AGE, expireAtBrowserClose: false };
 const KEY = 'a'.repeat(32);
 const NOW = new Date('2030-01-01T00:00:00.000Z');
 
-const fresh = (policy = POLICY) => new RequestSession({ key: null, data: {}, json: '{}', version: 0 }, policy);
+/** What a save at the end of a request would write for `s`, by the response policy; else `undefined`. */
+function pendingJson(s: RequestSession, saveEveryRequest: boolean): string | undefined {
+  const facts = { empty: s.isEmpty(), changed: s.isChanged(), key: s.sessionKey, rowKey: s.sessionKey };
+  return mustSave({ cookieSent: false, cookieWellFormed: false, saveEveryRequest }, facts, 200) ? s.json() : undefined;
+}
+
+const fresh = (policy = POLICY) => new RequestSession({ key: null, data: {}, json: '{}' }, policy);
 function loaded(data: Record<string, unknown>, policy = POLICY) {
   const json = JSON.stringify(data);
-  return new RequestSession({ key: KEY, data: JSON.parse(json), json, version: 0 }, policy);
+  return new RequestSession({ key: KEY, data: JSON.parse(json), json }, policy);
 }
 
 describe('RequestSession', () => {
@@ -128,7 +135,7 @@ describe('RequestSession', () => {
   it('flush() clears the data and the key', () => {
     const s = loaded({ a: 1 });
     s.flush();
-    expect([s.keys(), s.sessionKey, s.modified, s.storedKey]).toEqual([[], null, true, KEY]);
+    expect([s.keys(), s.sessionKey, s.modified]).toEqual([[], null, true]);
   });
 
   it('cycleKey() keeps the data under a new key', () => {
@@ -136,7 +143,7 @@ describe('RequestSession', () => {
     s.cycleKey();
     expect(s.sessionKey).toMatch(/^[a-z0-9]{32}$/);
     expect(s.sessionKey).not.toBe(KEY);
-    expect([s.toJSON(), s.modified, s.storedKey]).toEqual([{ a: 1 }, true, KEY]);
+    expect([s.toJSON(), s.modified]).toEqual([{ a: 1 }, true]);
   });
 
   describe('expiry', () => {
@@ -186,36 +193,36 @@ describe('RequestSession', () => {
     });
   });
 
-  describe('pendingJson()', () => {
+  describe('what a save writes', () => {
     it('is undefined for an untouched loaded session, unless saveEveryRequest', () => {
-      expect(loaded({ a: 1 }).pendingJson(false)).toBeUndefined();
-      expect(loaded({ a: 1 }).pendingJson(true)).toBe('{"a":1}');
+      expect(pendingJson(loaded({ a: 1 }), false)).toBeUndefined();
+      expect(pendingJson(loaded({ a: 1 }), true)).toBe('{"a":1}');
     });
 
     it('is the JSON after set()', () => {
-      expect(loaded({ a: 1 }).set('b', 2).pendingJson(false)).toBe('{"a":1,"b":2}');
+      expect(pendingJson(loaded({ a: 1 }).set('b', 2), false)).toBe('{"a":1,"b":2}');
     });
 
     it('is undefined for an empty new session, even when modified', () => {
       const s = fresh();
       s.modified = true;
-      expect(s.pendingJson(false)).toBeUndefined();
-      expect(s.pendingJson(true)).toBeUndefined();
+      expect(pendingJson(s, false)).toBeUndefined();
+      expect(pendingJson(s, true)).toBeUndefined();
     });
 
     it('notices a value changed in place, and only then', () => {
       const s = loaded({ tags: ['a'] });
       const tags = s.get('tags') as string[];
-      expect(s.pendingJson(false)).toBeUndefined();
+      expect(pendingJson(s, false)).toBeUndefined();
       tags.push('b');
-      expect([s.modified, s.pendingJson(false)]).toEqual([false, '{"tags":["a","b"]}']);
+      expect([s.modified, pendingJson(s, false)]).toEqual([false, '{"tags":["a","b"]}']);
     });
 
     it('is undefined again after markSaved()', () => {
       const s = fresh().set('a', 1);
-      const json = s.pendingJson(false)!;
-      s.markSaved(KEY, json, 1, false);
-      expect([s.modified, s.sessionKey, s.storedKey, s.storedVersion, s.pendingJson(false)]).toEqual([false, KEY, KEY, 1, undefined]);
+      const json = pendingJson(s, false)!;
+      s.markSaved(KEY, json, false);
+      expect([s.modified, s.sessionKey, pendingJson(s, false)]).toEqual([false, KEY, undefined]);
     });
   });
 
@@ -225,13 +232,13 @@ describe('RequestSession', () => {
     expect(s.keys()).toEqual(['__proto__']);
     expect(s.getExpiryAge()).toBe(1_209_600);
     expect(s.testCookieWorked()).toBe(false);
-    expect(s.pendingJson(false)).toBe('{"__proto__":{"_session_expiry":5,"testcookie":"worked"}}');
+    expect(pendingJson(s, false)).toBe('{"__proto__":{"_session_expiry":5,"testcookie":"worked"}}');
     s.update({ __proto__: 'again' } as never);
     expect(Object.getPrototypeOf(s.toJSON())).toBe(Object.prototype);
   });
 
   it('takes a type for its data', () => {
-    const s = new RequestSession<{ count: number; tags: string[] }>({ key: null, data: {}, json: '{}', version: 0 }, POLICY);
+    const s = new RequestSession<{ count: number; tags: string[] }>({ key: null, data: {}, json: '{}' }, POLICY);
     const next: number = s.get('count', 0) + 1;
     s.set('count', next).set('tags', ['x']);
     expect(s.toJSON()).toEqual({ count: 1, tags: ['x'] });

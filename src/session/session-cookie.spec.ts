@@ -1,7 +1,8 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { SessionCookie, varyOnCookie } from './session-cookie.js';
-import { resolveSessionOptions, type SessionModuleOptions } from './session-options.js';
+import { resolveSessionOptions } from './resolve-session-options.js';
+import type { SessionModuleOptions } from './session-options.js';
 
 const KEY = 'abcdefghijklmnopqrstuvwxyz012345';
 const NOW = new Date('2030-05-06T07:08:09.000Z');

@@ -1,5 +1,7 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import type { ResolvedSessionOptions } from './session-options.js';
+import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
 
 const EPOCH = 'Thu, 01 Jan 1970 00:00:00 GMT';
 
@@ -7,12 +9,13 @@ const EPOCH = 'Thu, 01 Jan 1970 00:00:00 GMT';
  * Reads the session cookie from a request and writes it to a response, with the attributes
  * fixed once from the options.
  */
+@Injectable()
 export class SessionCookie {
   readonly name: string;
   private readonly attributes: string;
   private readonly deletion: string;
 
-  constructor(options: ResolvedSessionOptions) {
+  constructor(@Inject(RESOLVED_SESSION_OPTIONS) options: ResolvedSessionOptions) {
     this.name = options.cookieName;
     const path = `; Path=${options.cookiePath}`;
     const domain = options.cookieDomain ? `; Domain=${options.cookieDomain}` : '';

@@ -1,8 +1,14 @@
 import { Logger } from '@nestjs/common';
 import { MemorySessionStore } from './memory-session.store.js';
 import { SessionCodec } from './session-codec.js';
-import { SessionEngine } from './session-engine.js';
-import { resolveSessionOptions, type SessionModuleOptions } from './session-options.js';
+import type { RequestSession } from './request-session.js';
+import { SessionEngine, type SavedSession } from './session-engine.js';
+import { mustDeleteRow, mustSave } from './session-policy.js';
+import { SessionRows } from './session-rows.js';
+import { SessionWriter } from './session-writer.js';
+import { TimedStore } from './timed-store.js';
+import { resolveSessionOptions } from './resolve-session-options.js';
+import type { SessionModuleOptions } from './session-options.js';
 import { MAX_SESSION_VERSION, type StoredSession } from './session-store.interface.js';
 import { SessionConflictError, SessionInterruptedError, SessionStoreUnavailableError } from './session.errors.js';
 
@@ -10,9 +16,27 @@ const SECRET = 's'.repeat(32);
 const COOKIE_AGE = 1_209_600;
 const later = () => new Date(Date.now() + 3_600_000);
 
+/** The engine and what it needs, wired by hand as the module wires them. */
 function setUp(extra: Partial<SessionModuleOptions> = {}, store = new MemorySessionStore()) {
   const options = resolveSessionOptions({ secret: SECRET, ...extra }, 'test');
-  return { store, engine: new SessionEngine(options, store) };
+  const timed = new TimedStore(options, store);
+  const rows = new SessionRows(timed, new SessionCodec(options.secret, options.secretFallbacks));
+  const engine = new SessionEngine(options, rows, new SessionWriter(options, rows, timed));
+  saveEveryRequest.set(engine, options.saveEveryRequest);
+  return { store, engine };
+}
+
+const saveEveryRequest = new WeakMap<SessionEngine, boolean>();
+
+/**
+ * What the end of a request does with `session`, by the response policy: a flushed session's
+ * row deleted, and when `mayWrite` (a status below 500) and the session must be saved, a save.
+ */
+async function persist(engine: SessionEngine, session: RequestSession, mayWrite: boolean): Promise<SavedSession | undefined> {
+  const request = { cookieSent: false, cookieWellFormed: false, saveEveryRequest: saveEveryRequest.get(engine) ?? false };
+  const facts = { empty: session.isEmpty(), changed: session.isChanged(), key: session.sessionKey, rowKey: engine.rowKeyOf(session) };
+  if (mustDeleteRow(facts)) await engine.deleteRow(session);
+  return mustSave(request, facts, mayWrite ? 200 : 500) ? engine.save(session) : undefined;
 }
 
 /** Opens a new session, sets `data` and persists it; returns the engine, store and row key. */
@@ -20,7 +44,7 @@ async function withRow(data: Record<string, unknown> = { user: 42 }) {
   const { store, engine } = setUp();
   const session = await engine.open(null);
   session.update(data);
-  const saved = await engine.persist(session, true);
+  const saved = await persist(engine, session, true);
   return { store, engine, key: saved!.key };
 }
 
@@ -99,7 +123,7 @@ describe('SessionEngine', () => {
       const { store, engine } = setUp();
       const session = await engine.open(null);
       session.set('user', 42);
-      const saved = await engine.persist(session, true);
+      const saved = await persist(engine, session, true);
       expect(saved).toEqual({ key: session.sessionKey, maxAge: COOKIE_AGE });
       expect(saved!.key).toMatch(/^[a-z0-9]{32}$/);
       expect(await decodedRow(store, saved!.key)).toEqual({ user: 42 });
@@ -110,17 +134,17 @@ describe('SessionEngine', () => {
       const { engine } = setUp();
       const session = await engine.open(null);
       session.setExpiry(0);
-      expect(await engine.persist(session, true)).toEqual({ key: expect.any(String), maxAge: undefined });
+      expect(await persist(engine, session, true)).toEqual({ key: expect.any(String), maxAge: undefined });
     });
 
     it('writes nothing when it may not write', async () => {
       const { store, engine } = setUp();
       const session = await engine.open(null);
       session.set('user', 42);
-      expect(await engine.persist(session, false)).toBeUndefined();
+      expect(await persist(engine, session, false)).toBeUndefined();
       expect(session.sessionKey).toBeNull();
       session.cycleKey();
-      expect(await engine.persist(session, false)).toBeUndefined();
+      expect(await persist(engine, session, false)).toBeUndefined();
       expect(await store.exists(session.sessionKey!)).toBe(false);
     });
 
@@ -129,7 +153,7 @@ describe('SessionEngine', () => {
       const session = await engine.open(key);
       await store.delete(key);
       // An attempted update would have rejected, as the row is gone.
-      expect(await engine.persist(session, true)).toBeUndefined();
+      expect(await persist(engine, session, true)).toBeUndefined();
       expect(await store.exists(key)).toBe(false);
     });
 
@@ -137,14 +161,14 @@ describe('SessionEngine', () => {
       const { store, key } = await withRow({ user: 42 });
       const engine = setUp({ saveEveryRequest: true }, store).engine;
       const session = await engine.open(key);
-      expect(await engine.persist(session, true)).toEqual({ key, maxAge: COOKIE_AGE });
+      expect(await persist(engine, session, true)).toEqual({ key, maxAge: COOKIE_AGE });
     });
 
     it('updates the same row on a later save', async () => {
       const { store, engine, key } = await withRow({ user: 42 });
       const session = await engine.open(key);
       session.set('user', 7);
-      expect(await engine.persist(session, true)).toEqual({ key, maxAge: COOKIE_AGE });
+      expect(await persist(engine, session, true)).toEqual({ key, maxAge: COOKIE_AGE });
       expect(await decodedRow(store, key)).toEqual({ user: 7 });
     });
 
@@ -152,7 +176,7 @@ describe('SessionEngine', () => {
       const { store, engine, key } = await withRow();
       const session = await engine.open(key);
       session.flush();
-      expect(await engine.persist(session, true)).toBeUndefined();
+      expect(await persist(engine, session, true)).toBeUndefined();
       expect(await store.exists(key)).toBe(false);
     });
 
@@ -161,7 +185,7 @@ describe('SessionEngine', () => {
       const session = await engine.open(key);
       session.flush();
       session.set('user', 7);
-      const saved = await engine.persist(session, true);
+      const saved = await persist(engine, session, true);
       expect(saved!.key).not.toBe(key);
       expect(await store.exists(key)).toBe(false);
       expect(await decodedRow(store, saved!.key)).toEqual({ user: 7 });
@@ -171,7 +195,7 @@ describe('SessionEngine', () => {
       const { store, engine, key } = await withRow({ user: 42 });
       const session = await engine.open(key);
       session.cycleKey();
-      const saved = await engine.persist(session, true);
+      const saved = await persist(engine, session, true);
       expect(saved!.key).toBe(session.sessionKey);
       expect(saved!.key).not.toBe(key);
       expect(await store.exists(key)).toBe(false);
@@ -184,7 +208,7 @@ describe('SessionEngine', () => {
       session.cycleKey();
       const taken = session.sessionKey!;
       await store.create(taken, { data: 'someone else', expiresAt: later() });
-      const saved = await engine.persist(session, true);
+      const saved = await persist(engine, session, true);
       expect(saved!.key).not.toBe(taken);
       expect((await store.load(taken))!.data).toBe('someone else');
       expect(await decodedRow(store, saved!.key)).toEqual({ user: 42 });
@@ -195,7 +219,7 @@ describe('SessionEngine', () => {
       const session = await engine.open(key);
       await store.delete(key);
       session.set('user', 7);
-      await expect(engine.persist(session, true)).rejects.toBeInstanceOf(SessionInterruptedError);
+      await expect(persist(engine, session, true)).rejects.toBeInstanceOf(SessionInterruptedError);
       expect(await store.exists(key)).toBe(false);
     });
   });
@@ -207,8 +231,8 @@ describe('SessionEngine', () => {
       const second = await engine.open(key);
       first.set('colour', 'blue');
       second.set('colour', 'red'); // the value it read, written on purpose
-      await engine.persist(first, true);
-      await engine.persist(second, true);
+      await persist(engine, first, true);
+      await persist(engine, second, true);
       expect(await decodedRow(store, key)).toEqual({ colour: 'red' });
     });
 
@@ -219,8 +243,8 @@ describe('SessionEngine', () => {
       first.set('a', 10);
       second.delete('a');
       second.set('b', 20);
-      await engine.persist(first, true);
-      await engine.persist(second, true);
+      await persist(engine, first, true);
+      await persist(engine, second, true);
       expect(await decodedRow(store, key)).toEqual({ b: 20, c: 3 });
     });
 
@@ -235,7 +259,7 @@ describe('SessionEngine', () => {
       };
       const sessions = await Promise.all(Array.from({ length: 50 }, () => engine.open(key)));
       sessions.forEach((session, i) => session.set(`k${i}`, i));
-      await Promise.all(sessions.map((session) => engine.persist(session, true)));
+      await Promise.all(sessions.map((session) => persist(engine, session, true)));
       const stored = (await decodedRow(store, key))!;
       expect(Object.keys(stored)).toHaveLength(51);
       // One UPDATE goes alone; the 49 that arrive meanwhile share the next one.
@@ -247,22 +271,28 @@ describe('SessionEngine', () => {
       const store = new MemorySessionStore();
       const { engine } = setUp({ storeTimeout: 100 }, store);
       const session = await engine.open(null);
-      const key = (await engine.persist(session.set('n', 0), true))!.key;
-      let release!: () => void;
+      const key = (await persist(engine, session.set('n', 0), true))!.key;
+      // The turn ahead takes longer than storeTimeout in all, though each statement answers in
+      // time: its first UPDATE, 60 ms, finds the row changed by another process, and its retry
+      // takes 60 ms more. That save, under way at its deadline, gets a 503; the one still
+      // waiting behind it a 409.
       const realUpdate = store.update.bind(store);
-      store.update = async (...args) => {
-        store.update = realUpdate;
-        await new Promise<void>((resolve) => (release = resolve));
-        return realUpdate(...args);
+      let calls = 0;
+      store.update = async (updateKey, record, version) => {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        if (++calls > 1) return realUpdate(updateKey, record, version);
+        const row = (await store.load(updateKey))!;
+        await realUpdate(updateKey, { data: row.data, expiresAt: row.expiresAt }, row.version);
+        return false;
       };
       const slow = (await engine.open(key)).set('slow', 1);
       const waiting = (await engine.open(key)).set('waiting', 1);
-      const slowSave = engine.persist(slow, true).catch((e: unknown) => e);
-      const waitingSave = engine.persist(waiting, true).catch((e: unknown) => e);
+      const slowSave = persist(engine, slow, true).catch((e: unknown) => e);
+      await new Promise((resolve) => setImmediate(resolve));
+      const waitingSave = persist(engine, waiting, true).catch((e: unknown) => e);
       expect(await waitingSave).toBeInstanceOf(SessionConflictError);
-      release();
-      await slowSave;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await slowSave).toBeInstanceOf(SessionStoreUnavailableError);
+      await new Promise((resolve) => setTimeout(resolve, 100));
       expect(await decodedRow(store, key)).not.toHaveProperty('waiting');
     });
 
@@ -273,8 +303,8 @@ describe('SessionEngine', () => {
       login.set('logged_in', true);
       login.cycleKey();
       // The write commits to the old row after the login read it, before its old row goes.
-      await engine.persist(writer.set('cart', ['book']), true);
-      const saved = await engine.persist(login, true);
+      await persist(engine, writer.set('cart', ['book']), true);
+      const saved = await persist(engine, login, true);
       expect(await store.exists(key)).toBe(false);
       expect(await decodedRow(store, saved!.key)).toEqual({ user: 42, logged_in: true, cart: ['book'] });
     });
@@ -284,10 +314,10 @@ describe('SessionEngine', () => {
       const row = (await store.load(key))!;
       (store as unknown as { rows: Map<string, { version: number }> }).rows.get(key)!.version = MAX_SESSION_VERSION;
       const session = await engine.open(key);
-      await engine.persist(session.set('n', 2), true);
+      await persist(engine, session.set('n', 2), true);
       expect((await store.load(key))!.version).toBe(0);
       expect(row.version).toBe(0);
-      await engine.persist((await engine.open(key)).set('n', 3), true);
+      await persist(engine, (await engine.open(key)).set('n', 3), true);
       expect(await decodedRow(store, key)).toEqual({ n: 3 });
     });
   });
@@ -303,8 +333,8 @@ describe('SessionEngine', () => {
     it('makes persist() reject with a 503', async () => {
       const { engine } = setUp({}, new FailingStore());
       const session = await engine.open(null);
-      await engine.persist(session.set('user', 42), true);
-      const error = await engine.persist(session.set('user', 7), true).catch((e: unknown) => e);
+      await persist(engine, session.set('user', 42), true);
+      const error = await persist(engine, session.set('user', 7), true).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SessionStoreUnavailableError);
       expect((error as SessionStoreUnavailableError).getStatus()).toBe(503);
     });

@@ -18,3 +18,30 @@ export function applySessionChanges(data: SessionData, changes: SessionChanges):
   }
   return data;
 }
+
+/**
+ * The stored `baseJson` with each of `changeSets` applied in order. When together they would be
+ * larger than `maxBytes` of JSON, each set that would push it over is left out, and `refused`
+ * told its index and the size it would have made.
+ */
+export function mergeChanges(
+  baseJson: string,
+  changeSets: readonly SessionChanges[],
+  maxBytes: number,
+  refused: (index: number, size: number) => void,
+): { data: SessionData; json: string } {
+  const data = JSON.parse(baseJson) as SessionData;
+  for (const changes of changeSets) applySessionChanges(data, changes);
+  const json = JSON.stringify(data);
+  if (Buffer.byteLength(json) <= maxBytes) return { data, json };
+  const kept = JSON.parse(baseJson) as SessionData;
+  changeSets.forEach((changes, index) => {
+    const undo = new Map([...changes.keys()].map((key) => [key, Object.hasOwn(kept, key) ? kept[key] : undefined]));
+    applySessionChanges(kept, changes);
+    const size = Buffer.byteLength(JSON.stringify(kept));
+    if (size <= maxBytes) return;
+    applySessionChanges(kept, undo);
+    refused(index, size);
+  });
+  return { data: kept, json: JSON.stringify(kept) };
+}

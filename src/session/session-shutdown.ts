@@ -5,7 +5,7 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationShutdown,
 } from '@nestjs/common';
-import { SessionEngine } from './session-engine.js';
+import { CommitsInFlight } from './commits-in-flight.js';
 import type { ResolvedSessionOptions } from './session-options.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
 
@@ -25,7 +25,7 @@ export class SessionShutdown implements BeforeApplicationShutdown, OnApplication
 
   constructor(
     @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
-    private readonly engine: SessionEngine,
+    private readonly inFlight: CommitsInFlight,
   ) {}
 
   beforeApplicationShutdown(): Promise<void> {
@@ -37,7 +37,7 @@ export class SessionShutdown implements BeforeApplicationShutdown, OnApplication
   }
 
   private async drain(): Promise<void> {
-    const inFlight = this.engine.inFlight;
+    const inFlight = this.inFlight;
     if (inFlight.size === 0) return;
     this.deadline ??= Date.now() + this.options.shutdownTimeout;
     const left = this.deadline - Date.now();

@@ -1,8 +1,11 @@
-import { Injectable, type NestMiddleware } from '@nestjs/common';
+import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { CommitsInFlight } from './commits-in-flight.js';
+import { SessionCookie } from './session-cookie.js';
 import { SessionEngine } from './session-engine.js';
-import { SessionHandle, type RequestWithSession } from './session-handle.js';
-import { SESSION_HANDLE } from './session.constants.js';
+import { SessionHandle, type RequestWithSession, type SessionHandleDeps } from './session-handle.js';
+import type { ResolvedSessionOptions } from './session-options.js';
+import { RESOLVED_SESSION_OPTIONS, SESSION_HANDLE } from './session.constants.js';
 
 /**
  * Gives every request a lazy session handle before the app's middleware and guards run (Django's
@@ -11,11 +14,19 @@ import { SESSION_HANDLE } from './session.constants.js';
  */
 @Injectable()
 export class SessionMiddleware implements NestMiddleware {
-  constructor(private readonly engine: SessionEngine) {}
+  private readonly deps: SessionHandleDeps;
+
+  constructor(
+    @Inject(RESOLVED_SESSION_OPTIONS) options: ResolvedSessionOptions,
+    engine: SessionEngine,
+    private readonly cookie: SessionCookie,
+    inFlight: CommitsInFlight,
+  ) {
+    this.deps = { engine, cookie, inFlight, saveEveryRequest: options.saveEveryRequest };
+  }
 
   use(req: IncomingMessage & RequestWithSession, res: ServerResponse, next: () => void): void {
-    const cookieValue = this.engine.cookie.read(req.headers.cookie);
-    req[SESSION_HANDLE] = new SessionHandle(this.engine, res, cookieValue);
+    req[SESSION_HANDLE] = new SessionHandle(this.deps, res, this.cookie.read(req.headers.cookie));
     next();
   }
 }

@@ -1,24 +1,20 @@
-import { Global, Module, RequestMethod, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { Global, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { getDataSourceToken } from '@nestjs/typeorm';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DataSource } from 'typeorm';
+import { CommitsInFlight } from './commits-in-flight.js';
 import { SessionCleaner } from './session-cleaner.js';
+import { SessionCookie } from './session-cookie.js';
 import { SessionEngine } from './session-engine.js';
+import { attachSessionMiddleware } from './session-entry.js';
+import { codecProvider, optionsProvider, storeProvider } from './session.providers.js';
+import { SessionRows } from './session-rows.js';
 import { SessionShutdown } from './session-shutdown.js';
+import { SessionStore } from './session-store.interface.js';
+import { SessionWriter } from './session-writer.js';
 import { SessionsService } from './sessions.service.js';
 import { SessionMiddleware } from './session.middleware.js';
-import { SESSION_MODULE_OPTIONS, SessionConfigurableModule } from './session.module-definition.js';
-import {
-  resolveSessionOptions,
-  SessionConfigError,
-  type ResolvedSessionOptions,
-  type SessionModuleOptions,
-} from './session-options.js';
-import { SessionStore } from './session-store.interface.js';
-import { statementTimeoutFor } from './typeorm/store-options.js';
-import { TypeOrmSessionStore } from './typeorm/typeorm-session.store.js';
+import { SessionConfigurableModule } from './session.module-definition.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
+import { TimedStore } from './timed-store.js';
 
 /**
  * Django's session framework for Nest: every HTTP request gets a lazy session, handlers take it
@@ -31,32 +27,21 @@ import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
 @Global()
 @Module({
   providers: [
-    {
-      provide: RESOLVED_SESSION_OPTIONS,
-      inject: [SESSION_MODULE_OPTIONS],
-      useFactory: (options: SessionModuleOptions) => resolveSessionOptions(options),
-    },
-    {
-      provide: SessionStore,
-      inject: [RESOLVED_SESSION_OPTIONS, { token: getDataSourceToken(), optional: true }],
-      useFactory: (options: ResolvedSessionOptions, dataSource?: DataSource) => {
-        if (options.store) return options.store;
-        if (!dataSource) {
-          throw new SessionConfigError(
-            'SessionModule: no store. Import TypeOrmModule.forRoot() with SessionEntity, or pass ' +
-              '`store` (e.g. new TypeOrmSessionStore(dataSource) for a named data source).',
-          );
-        }
-        return new TypeOrmSessionStore(dataSource, { statementTimeout: statementTimeoutFor(options.storeTimeout) });
-      },
-    },
+    optionsProvider,
+    storeProvider,
+    codecProvider,
+    SessionCookie,
+    CommitsInFlight,
+    TimedStore,
+    SessionRows,
+    SessionWriter,
     SessionEngine,
     SessionsService,
     SessionCleaner,
     SessionShutdown,
     SessionMiddleware,
   ],
-  exports: [RESOLVED_SESSION_OPTIONS, SessionStore, SessionEngine, SessionsService],
+  exports: [RESOLVED_SESSION_OPTIONS, SessionStore, SessionsService],
 })
 export class SessionModule extends SessionConfigurableModule implements NestModule {
   constructor(
@@ -67,26 +52,6 @@ export class SessionModule extends SessionConfigurableModule implements NestModu
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    const adapter = this.adapterHost.httpAdapter;
-    const express = adapter?.getType() === 'express' ? adapter.getInstance<ExpressEntry>() : undefined;
-    if (typeof express?.handle === 'function') {
-      // Every request enters an Express app through its `handle`; the session handle is given
-      // there, ahead of every middleware (all of them can load the session), whichever server
-      // serves the app, and without a router layer of its own. Nest's wrapper around each of its
-      // middleware (route matching, an async proxy, a WeakSet entry) cost about 20 µs of CPU a
-      // request, and even a plain Express layer costs about 5.
-      const middleware = this.middleware;
-      const handle = express.handle;
-      express.handle = function (this: unknown, req, res, next) {
-        middleware.use(req, res, () => handle.call(this, req, res, next));
-      };
-      return;
-    }
-    consumer.apply(SessionMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+    attachSessionMiddleware(consumer, this.adapterHost, this.middleware);
   }
-}
-
-/** The one method of an Express app that every request goes through. */
-interface ExpressEntry {
-  handle(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
 }

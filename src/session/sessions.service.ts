@@ -3,7 +3,10 @@ import { clearExpiredByLimit } from './clear-expired-by-limit.js';
 import type { RequestSession } from './request-session.js';
 import type { SessionData } from './session-codec.js';
 import { SessionEngine } from './session-engine.js';
+import { mustDeleteRow, mustSave } from './session-policy.js';
+import { SessionRows } from './session-rows.js';
 import { SessionStore, type SessionCounts } from './session-store.interface.js';
+import { TimedStore } from './timed-store.js';
 
 /** A stored session as the sessions API shows it (Django's `Session` model instance). */
 export interface StoredSessionInfo {
@@ -50,12 +53,14 @@ export class SessionNotFoundError extends Error {
 export class SessionsService {
   constructor(
     private readonly engine: SessionEngine,
+    private readonly rows: SessionRows,
+    private readonly timed: TimedStore,
     @Inject(SessionStore) private readonly store: SessionStore,
   ) {}
 
   /** The live session under `key`, or `undefined` when there is none (absent or expired). */
   async find(key: string): Promise<StoredSessionInfo | undefined> {
-    const row = await this.engine.read(key);
+    const row = await this.rows.read(key);
     return row && { sessionKey: key, data: row.data, expireDate: row.expiresAt, verified: row.verified };
   }
 
@@ -79,24 +84,29 @@ export class SessionsService {
    * flushed one is deleted); resolves its key, or `null` when nothing is stored.
    */
   async save(session: RequestSession<object>): Promise<string | null> {
-    session.modified = true;
-    const saved = await this.engine.persist(session as RequestSession, true);
-    return saved?.key ?? null;
+    const own = session as RequestSession;
+    own.modified = true;
+    // The rules of a request's end, for a request that always succeeds.
+    const request = { cookieSent: false, cookieWellFormed: false, saveEveryRequest: false };
+    const facts = { empty: own.isEmpty(), changed: true, key: own.sessionKey, rowKey: this.engine.rowKeyOf(own) };
+    if (mustDeleteRow(facts)) await this.engine.deleteRow(own);
+    if (!mustSave(request, facts, 200)) return null;
+    return (await this.engine.save(own)).key;
   }
 
   /** Deletes the session under `key`, if any. */
-  delete(key: string): Promise<void> {
-    return this.engine.delete(key);
+  async delete(key: string): Promise<void> {
+    await this.timed.delete(key);
   }
 
   /** Whether a live session holds `key`. */
   exists(key: string): Promise<boolean> {
-    return this.engine.exists(key);
+    return this.timed.exists(key);
   }
 
   /** How many sessions are live and how many have expired (and wait for `clearExpired()`). */
   count(): Promise<SessionCounts> {
-    return this.engine.count();
+    return this.timed.count(new Date());
   }
 
   /**

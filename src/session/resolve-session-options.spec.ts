@@ -1,4 +1,5 @@
-import { resolveSessionOptions, SessionConfigError, type CookieSameSite } from './session-options.js';
+import { resolveSessionOptions, SessionConfigError } from './resolve-session-options.js';
+import type { CookieSameSite } from './session-options.js';
 
 const GOOD_SECRET = 'g'.repeat(32);
 const ephemeral = () => 'ephemeral-secret';
@@ -42,7 +43,7 @@ describe('resolveSessionOptions', () => {
   ])('refuses a secret %s in production, saying what to set', (_label, secret) => {
     const error = configError(() => resolveSessionOptions({ secret }, 'production', ephemeral));
     expect(error.message).toContain('secret');
-    expect(error.message).toContain('SESSION_SECRET');
+    expect(error.message).toContain('as `secret`');
     expect(error.message).toContain('32');
   });
 

@@ -1,0 +1,34 @@
+import { RequestMethod, type MiddlewareConsumer } from '@nestjs/common';
+import type { HttpAdapterHost } from '@nestjs/core';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SessionMiddleware } from './session.middleware.js';
+
+/** The one method of an Express app that every request goes through. */
+interface ExpressEntry {
+  handle(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
+}
+
+/**
+ * Where each request gets its session handle. On Express, at the app's `handle`, which every
+ * request enters: ahead of every middleware (all of them can load the session), whichever
+ * server serves the app, and without Nest's per-middleware wrapper (route matching, an async
+ * proxy) or a router layer — the cheaper of the two, `bench/README.md` tells by how much.
+ * Elsewhere, as Nest middleware on every route.
+ */
+export function attachSessionMiddleware(
+  consumer: MiddlewareConsumer,
+  adapterHost: HttpAdapterHost,
+  middleware: SessionMiddleware,
+): 'express-entry' | 'nest-middleware' {
+  const adapter = adapterHost.httpAdapter;
+  const express = adapter?.getType() === 'express' ? adapter.getInstance<ExpressEntry>() : undefined;
+  if (typeof express?.handle !== 'function') {
+    consumer.apply(SessionMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
+    return 'nest-middleware';
+  }
+  const handle = express.handle;
+  express.handle = function (this: unknown, req, res, next) {
+    middleware.use(req, res, () => handle.call(this, req, res, next));
+  };
+  return 'express-entry';
+}

@@ -1,0 +1,73 @@
+/**
+ * Django's response policy for sessions, as predicates (its `SessionMiddleware.process_response`
+ * and the flush/cycle rules of `SessionBase`). The session handle asks them once per response;
+ * nothing here does I/O.
+ */
+
+/** What the policy knows of a request before its session is read. */
+export interface RequestFacts {
+  /** The request carried a session cookie. */
+  cookieSent: boolean;
+  /** ...whose value has the shape of a key (else it is no key of ours, and is never looked up). */
+  cookieWellFormed: boolean;
+  /** `saveEveryRequest` is on. */
+  saveEveryRequest: boolean;
+}
+
+/** What the policy knows of a session the request read. */
+export interface SessionFacts {
+  /** No key and no data (Django's `is_empty()`). */
+  empty: boolean;
+  /** Written, changed in place, or marked `modified` by hand. */
+  changed: boolean;
+  /** The session's key now: `null` after `flush()`, a new one after `cycleKey()`. */
+  key: string | null;
+  /** The key of the row the store holds for it, if any. */
+  rowKey: string | null;
+}
+
+/** Any response whose session was read varies with the cookie (`Vary: Cookie`). */
+export function varies(session: SessionFacts | undefined): boolean {
+  return session !== undefined;
+}
+
+/**
+ * A request that never read its session must still read it at the end when every request
+ * saves: Django's middleware reads it to learn whether it is empty.
+ */
+export function mustReadAtEnd(request: RequestFacts): boolean {
+  return request.cookieSent && request.cookieWellFormed && request.saveEveryRequest;
+}
+
+/**
+ * Saved when modified (or on every request) and not empty, and only below 500 ("don't save
+ * for 5xx responses": the handler may have failed half-way).
+ */
+export function mustSave(request: RequestFacts, session: SessionFacts, status: number): boolean {
+  return status < 500 && !session.empty && (session.changed || request.saveEveryRequest);
+}
+
+/** A flushed session's row goes, whatever the status: the logout happened. */
+export function mustDeleteRow(session: SessionFacts): boolean {
+  return session.rowKey !== null && session.key === null;
+}
+
+/**
+ * The cookie goes when the request sent one and either it is no key at all, or the session
+ * ended empty (unknown, expired, failed verification, flushed).
+ */
+export function mustDeleteCookie(request: RequestFacts, session: SessionFacts | undefined): boolean {
+  if (!request.cookieSent) return false;
+  return session === undefined ? !request.cookieWellFormed : session.empty;
+}
+
+/** After a save, the cookie is sent again with a fresh expiry, unless it is being deleted. */
+export function mustSetCookie(request: RequestFacts, session: SessionFacts, saved: boolean): boolean {
+  return saved && !mustDeleteCookie(request, session);
+}
+
+/** Whether a response has nothing to do: no row to write or delete, no cookie to change. */
+export function isIdle(request: RequestFacts, session: SessionFacts | undefined, status: number): boolean {
+  if (!session) return !mustDeleteCookie(request, undefined) && !mustReadAtEnd(request);
+  return !mustSave(request, session, status) && !mustDeleteRow(session) && !mustDeleteCookie(request, session);
+}

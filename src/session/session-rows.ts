@@ -1,0 +1,92 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { SessionCodec, type DecodedSession } from './session-codec.js';
+import { generateSessionKey } from './session-key.js';
+import { SessionKeyTakenError } from './session-store.interface.js';
+import { TimedStore } from './timed-store.js';
+
+/** A row's JSON and version: what a save builds on. */
+export interface RowState {
+  json: string;
+  version: number;
+}
+
+/** A stored row, decoded: its data when it verified, else `{}` with `verified` false. */
+export interface DecodedRow extends DecodedSession, RowState {
+  key: string;
+  expiresAt: Date;
+  verified: boolean;
+}
+
+// A collision of 165-bit random keys means a broken random source; stop rather than loop.
+const MAX_KEY_ATTEMPTS = 5;
+
+/** Session rows through the codec: read and verified, written signed. */
+@Injectable()
+export class SessionRows {
+  private readonly logger = new Logger('SessionRows');
+
+  constructor(
+    private readonly store: TimedStore,
+    private readonly codec: SessionCodec,
+  ) {}
+
+  /**
+   * The live row under `key`, decoded, or `undefined` when there is none. A row whose content
+   * does not verify — any bytes at all — reads as empty data (`verified: false`), with a
+   * warning in the log.
+   */
+  async read(key: string): Promise<DecodedRow | undefined> {
+    const row = await this.store.load(key);
+    if (row === undefined) return undefined;
+    let decoded: DecodedSession | undefined;
+    try {
+      decoded = this.codec.decode(key, row.data, row.expiresAt);
+    } catch {
+      decoded = undefined;
+    }
+    if (decoded) return { key, ...decoded, expiresAt: row.expiresAt, version: row.version, verified: true };
+    this.logger.warn(
+      `Session ${key.slice(0, 4)}…: stored row failed verification (edited, forged, its expiry ` +
+        'moved, or signed with an unknown secret); reading it as no session.',
+    );
+    return { key, data: {}, json: '{}', expiresAt: row.expiresAt, version: row.version, verified: false };
+  }
+
+  /** The row under `key` when it is live and verifies, as a save's base. */
+  async readLive(key: string): Promise<RowState | undefined> {
+    const row = await this.read(key);
+    return row?.verified ? { json: row.json, version: row.version } : undefined;
+  }
+
+  /** Inserts `json` under `key`, or under fresh keys while the key is taken; resolves the key used. */
+  async insert(key: string, json: string, expiresAt: Date): Promise<string> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.store.create(key, { data: this.codec.encode(key, json, expiresAt), expiresAt });
+        return key;
+      } catch (error) {
+        if (!(error instanceof SessionKeyTakenError) || attempt === MAX_KEY_ATTEMPTS) throw error;
+        key = generateSessionKey();
+      }
+    }
+  }
+
+  /** Writes `json` over the row `key` if it is still at `version`; whether it was. */
+  update(key: string, json: string, expiresAt: Date, version: number): Promise<boolean> {
+    return this.store.update(key, { data: this.codec.encode(key, json, expiresAt), expiresAt }, version);
+  }
+
+  /** Deletes the row `key` (only at `version`, when given); whether a row went. */
+  delete(key: string, version?: number): Promise<boolean> {
+    return this.store.delete(key, version);
+  }
+
+  /** Removes a row that failed verification, unless it changed since it was read. */
+  async removeUnverified(row: DecodedRow): Promise<void> {
+    try {
+      await this.store.delete(row.key, row.version);
+    } catch {
+      // Logged by the store; the row is still never adopted, and the next request tries again.
+    }
+  }
+}

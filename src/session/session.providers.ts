@@ -1,0 +1,50 @@
+import { Logger, type Provider } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { resolveSessionOptions, SessionConfigError } from './resolve-session-options.js';
+import { SessionCodec } from './session-codec.js';
+import type { ResolvedSessionOptions, SessionModuleOptions } from './session-options.js';
+import { SessionStore } from './session-store.interface.js';
+import { SESSION_MODULE_OPTIONS } from './session.module-definition.js';
+import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
+import { statementTimeoutFor } from './typeorm/store-options.js';
+import { TypeOrmSessionStore } from './typeorm/typeorm-session.store.js';
+
+/** The options, defaulted and checked once at start. */
+export const optionsProvider: Provider = {
+  provide: RESOLVED_SESSION_OPTIONS,
+  inject: [SESSION_MODULE_OPTIONS],
+  useFactory: (options: SessionModuleOptions) => {
+    const resolved = resolveSessionOptions(options);
+    if (resolved.secretIsEphemeral) {
+      new Logger('SessionModule').warn(
+        'No session secret set: using a random one for this process, so sessions end when it ' +
+          'restarts. Set `secret` to keep them.',
+      );
+    }
+    return resolved;
+  },
+};
+
+/** The store: the one given in the options, else the TypeORM store on the default data source. */
+export const storeProvider: Provider = {
+  provide: SessionStore,
+  inject: [RESOLVED_SESSION_OPTIONS, { token: getDataSourceToken(), optional: true }],
+  useFactory: (options: ResolvedSessionOptions, dataSource?: DataSource) => {
+    if (options.store) return options.store;
+    if (!dataSource) {
+      throw new SessionConfigError(
+        'SessionModule: no store. Import TypeOrmModule.forRoot() with SessionEntity, or pass ' +
+          '`store` (e.g. new TypeOrmSessionStore(dataSource) for a named data source).',
+      );
+    }
+    return new TypeOrmSessionStore(dataSource, { statementTimeout: statementTimeoutFor(options.storeTimeout) });
+  },
+};
+
+/** Signing keys derived once from the secrets. */
+export const codecProvider: Provider = {
+  provide: SessionCodec,
+  inject: [RESOLVED_SESSION_OPTIONS],
+  useFactory: (options: ResolvedSessionOptions) => new SessionCodec(options.secret, options.secretFallbacks),
+};
