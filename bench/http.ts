@@ -23,6 +23,7 @@ import { arch, cpus, release } from 'node:os';
 import mysql from 'mysql2/promise';
 import { processIdFromFile, machineCpuMicros, processCpuMicros } from './support/cpu.js';
 import { HOT_KEYS, loadGenerator, runLoad, type LoadResult } from './support/load.js';
+import { benchDatabase } from './support/database.js';
 import { median } from './support/median.js';
 import { startServer, type RunningServer } from './support/server.js';
 
@@ -90,15 +91,13 @@ interface Sample {
 }
 
 async function main(): Promise<void> {
-  const admin = await mysql.createConnection({ uri: serverUrl.toString() });
-  await admin.query(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
-  await admin.query(`CREATE DATABASE \`${DATABASE}\``);
-  await admin.changeUser({ database: DATABASE });
+  const database = await benchDatabase(serverUrl, DATABASE);
+  const admin = database.admin;
   await admin.query(`CREATE TABLE peer_session (
     expiredAt bigint NOT NULL, id varchar(255) NOT NULL PRIMARY KEY, json text NOT NULL,
     destroyedAt datetime(6) NULL, KEY IDX_peer_session_expiredAt (expiredAt))`);
   const env = {
-    DATABASE_URL: Object.assign(new URL(serverUrl), { pathname: `/${DATABASE}` }).toString(),
+    DATABASE_URL: database.url,
     SESSION_SECRET: randomBytes(32).toString('hex'),
   };
   const servers = {} as Record<ServerId, RunningServer>;
@@ -162,8 +161,7 @@ async function main(): Promise<void> {
     report(samples, memory);
   } finally {
     for (const server of Object.values(servers)) await server.stop();
-    await admin.query(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
-    await admin.end();
+    await database.drop();
   }
 }
 

@@ -11,6 +11,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
+import { benchDatabase } from './support/database.js';
 import { median } from './support/median.js';
 import { startServer, type RunningServer } from './support/server.js';
 
@@ -32,11 +33,10 @@ interface Round {
 }
 
 async function main(): Promise<void> {
-  const admin = await mysql.createConnection({ uri: serverUrl.toString() });
-  await admin.query(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
-  await admin.query(`CREATE DATABASE \`${DATABASE}\``);
+  const database = await benchDatabase(serverUrl, DATABASE);
+  const admin = database.admin;
   const env = {
-    DATABASE_URL: Object.assign(new URL(serverUrl), { pathname: `/${DATABASE}` }).toString(),
+    DATABASE_URL: database.url,
     SESSION_SECRET: randomBytes(32).toString('hex'),
   };
   // One after the other: the first brings the schema up to date.
@@ -66,8 +66,7 @@ async function main(): Promise<void> {
     console.log(`${ROUNDS} rounds (medians), ${WRITERS} writers on one 60 KB session; Node ${process.version}`);
   } finally {
     for (const server of servers) await server.stop();
-    await admin.query(`DROP DATABASE IF EXISTS \`${DATABASE}\``);
-    await admin.end();
+    await database.drop();
   }
 }
 

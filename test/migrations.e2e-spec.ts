@@ -1,4 +1,4 @@
-import { DataSource } from 'typeorm';
+import { DataSource, type QueryRunner } from 'typeorm';
 import { testDatabases, testDataSourceOptions } from './support/databases.js';
 
 describe.each(testDatabases())('the session table migration on %s', (db) => {
@@ -10,7 +10,16 @@ describe.each(testDatabases())('the session table migration on %s', (db) => {
 
   it('creates the table with its primary key, expiry index and version, and reverts cleanly', async () => {
     expect(await dataSource.runMigrations()).toHaveLength(2);
-    const table = await dataSource.createQueryRunner().getTable('session');
+    const runner = dataSource.createQueryRunner();
+    try {
+      await checkTableAndRevert(runner);
+    } finally {
+      await runner.release();
+    }
+  });
+
+  async function checkTableAndRevert(runner: QueryRunner): Promise<void> {
+    const table = await runner.getTable('session');
     expect(table?.columns.map((column) => column.name).sort()).toEqual(['expire_date', 'session_data', 'session_key', 'version']);
     expect(table?.primaryColumns.map((column) => column.name)).toEqual(['session_key']);
     expect(table?.indices.map((index) => index.columnNames)).toContainEqual(['expire_date']);
@@ -22,8 +31,8 @@ describe.each(testDatabases())('the session table migration on %s', (db) => {
       expect(column.c).toBe('ascii_bin');
     }
     await dataSource.undoLastMigration();
-    expect((await dataSource.createQueryRunner().getTable('session'))?.findColumnByName('version')).toBeUndefined();
+    expect((await runner.getTable('session'))?.findColumnByName('version')).toBeUndefined();
     await dataSource.undoLastMigration();
-    expect(await dataSource.createQueryRunner().hasTable('session')).toBe(false);
-  });
+    expect(await runner.hasTable('session')).toBe(false);
+  }
 });

@@ -1,4 +1,5 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
+import { clearExpiredByLimit } from '../src/session/clear-expired-by-limit.js';
 import {
   MemorySessionStore,
   SessionKeyTakenError,
@@ -187,7 +188,6 @@ describe.each(stores)('$name', ({ open, onDatabase }) => {
     ['most rows', 9, 2],
     ['few rows', 2, 12],
   ])('clears exactly the expired rows in batches when %s have expired', async (_share, expired, live) => {
-    if (!store.clearExpiredInBatches) return;
     const liveKeys: string[] = [];
     for (let i = 0; i < expired; i++) await store.create(generateSessionKey(), { data: 'old', expiresAt: earlier() });
     for (let i = 0; i < live; i++) {
@@ -195,7 +195,9 @@ describe.each(stores)('$name', ({ open, onDatabase }) => {
       await store.create(liveKeys[i], { data: 'live', expiresAt: later() });
     }
     const removed: number[] = [];
-    for await (const n of store.clearExpiredInBatches(new Date(), 4)) removed.push(n);
+    // A store without its own batched walk is cleared the way SessionsService then clears it.
+    const batches = store.clearExpiredInBatches?.(new Date(), 4) ?? clearExpiredByLimit(store, new Date(), 4);
+    for await (const n of batches) removed.push(n);
     expect(removed.reduce((a, b) => a + b, 0)).toBe(expired);
     expect(removed.every((n) => n <= 4)).toBe(true);
     expect(await store.count()).toEqual({ live, expired: 0 });

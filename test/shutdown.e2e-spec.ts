@@ -143,12 +143,23 @@ describe.each(testDatabases())('closing the app with a session save in flight (%
   });
 
   it('stops waiting after shutdownTimeout, and the late save fails without a crash', async () => {
-    const app = await startApp(50);
-    await hangUpDuring(app, 0);
-    await app.close(); // resolves although the handler is still held at its gate
-    gates[0].release();
-    // The save now meets a closed data source: it is logged and lost, and the process goes on.
-    await turns(100);
-    expect(await storedSessions()).toEqual([]);
+    const crashes: unknown[] = [];
+    const record = (error: unknown) => crashes.push(error);
+    process.on('unhandledRejection', record);
+    process.on('uncaughtException', record);
+    try {
+      const app = await startApp(50);
+      await hangUpDuring(app, 0);
+      await app.close(); // resolves although the handler is still held at its gate
+      gates[0].release();
+      // The save now meets a closed data source: it is logged and lost, and the process goes on.
+      await turns(100);
+      expect(await storedSessions()).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', record);
+      process.off('uncaughtException', record);
+    }
+    // Neither an unhandled rejection nor an uncaught exception: either would end a real server.
+    expect(crashes).toEqual([]);
   });
 });

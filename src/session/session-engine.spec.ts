@@ -4,10 +4,7 @@ import { SessionCodec } from './session-codec.js';
 import type { RequestSession } from './request-session.js';
 import { SessionEngine, type SavedSession } from './session-engine.js';
 import { mustDeleteRow, mustSave } from './session-policy.js';
-import { SessionRows } from './session-rows.js';
-import { SessionWriter } from './session-writer.js';
-import { TimedStore } from './timed-store.js';
-import { resolveSessionOptions } from './resolve-session-options.js';
+import { sessionParts } from '../../test/support/session-parts.js';
 import type { SessionModuleOptions } from './session-options.js';
 import { MAX_SESSION_VERSION, type StoredSession } from './session-store.interface.js';
 import { SessionConflictError, SessionInterruptedError, SessionStoreUnavailableError } from './session.errors.js';
@@ -16,13 +13,10 @@ const SECRET = 's'.repeat(32);
 const COOKIE_AGE = 1_209_600;
 const later = () => new Date(Date.now() + 3_600_000);
 
-/** The engine and what it needs, wired by hand as the module wires them. */
-function setUp(extra: Partial<SessionModuleOptions> = {}, store = new MemorySessionStore()) {
-  const options = resolveSessionOptions({ secret: SECRET, ...extra }, 'test');
-  const timed = new TimedStore(options, store);
-  const rows = new SessionRows(timed, new SessionCodec(options.secret, options.secretFallbacks));
-  const engine = new SessionEngine(options, rows, new SessionWriter(options, rows, timed));
-  saveEveryRequest.set(engine, options.saveEveryRequest);
+/** The engine on `store`, wired as the module wires it. */
+async function setUp(extra: Partial<SessionModuleOptions> = {}, store = new MemorySessionStore()) {
+  const { engine } = await sessionParts({ secret: SECRET, ...extra, store });
+  saveEveryRequest.set(engine, extra.saveEveryRequest ?? false);
   return { store, engine };
 }
 
@@ -41,7 +35,7 @@ async function persist(engine: SessionEngine, session: RequestSession, mayWrite:
 
 /** Opens a new session, sets `data` and persists it; returns the engine, store and row key. */
 async function withRow(data: Record<string, unknown> = { user: 42 }) {
-  const { store, engine } = setUp();
+  const { store, engine } = await setUp();
   const session = await engine.open(null);
   session.update(data);
   const saved = await persist(engine, session, true);
@@ -68,7 +62,7 @@ describe('SessionEngine', () => {
 
   describe('open()', () => {
     it('gives an empty session for no key, without asking the store', async () => {
-      const { engine } = setUp({}, new FailingStore());
+      const { engine } = await setUp({}, new FailingStore());
       const session = await engine.open(null);
       expect([session.sessionKey, session.keys(), session.isEmpty()]).toEqual([null, [], true]);
     });
@@ -80,7 +74,7 @@ describe('SessionEngine', () => {
     });
 
     it('gives a keyless session for an unknown key', async () => {
-      const { engine } = setUp();
+      const { engine } = await setUp();
       const session = await engine.open('z'.repeat(32));
       expect([session.sessionKey, session.keys()]).toEqual([null, []]);
     });
@@ -120,7 +114,7 @@ describe('SessionEngine', () => {
 
   describe('persist()', () => {
     it('creates a row for a new session with data', async () => {
-      const { store, engine } = setUp();
+      const { store, engine } = await setUp();
       const session = await engine.open(null);
       session.set('user', 42);
       const saved = await persist(engine, session, true);
@@ -131,14 +125,14 @@ describe('SessionEngine', () => {
     });
 
     it('gives no maxAge for a browser-close session', async () => {
-      const { engine } = setUp();
+      const { engine } = await setUp();
       const session = await engine.open(null);
       session.setExpiry(0);
       expect(await persist(engine, session, true)).toEqual({ key: expect.any(String), maxAge: undefined });
     });
 
     it('writes nothing when it may not write', async () => {
-      const { store, engine } = setUp();
+      const { store, engine } = await setUp();
       const session = await engine.open(null);
       session.set('user', 42);
       expect(await persist(engine, session, false)).toBeUndefined();
@@ -159,7 +153,7 @@ describe('SessionEngine', () => {
 
     it('saves an untouched session when saveEveryRequest is on', async () => {
       const { store, key } = await withRow({ user: 42 });
-      const engine = setUp({ saveEveryRequest: true }, store).engine;
+      const engine = (await setUp({ saveEveryRequest: true }, store)).engine;
       const session = await engine.open(key);
       expect(await persist(engine, session, true)).toEqual({ key, maxAge: COOKIE_AGE });
     });
@@ -269,7 +263,7 @@ describe('SessionEngine', () => {
 
     it('a save still queued after storeTimeout gets a 409 and is never written', async () => {
       const store = new MemorySessionStore();
-      const { engine } = setUp({ storeTimeout: 100 }, store);
+      const { engine } = await setUp({ storeTimeout: 100 }, store);
       const session = await engine.open(null);
       const key = (await persist(engine, session.set('n', 0), true))!.key;
       // The turn ahead takes longer than storeTimeout in all, though each statement answers in
@@ -324,14 +318,14 @@ describe('SessionEngine', () => {
 
   describe('a failing store', () => {
     it('makes open() reject with a 503', async () => {
-      const { engine } = setUp({}, new FailingStore());
+      const { engine } = await setUp({}, new FailingStore());
       const error = await engine.open('a'.repeat(32)).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(SessionStoreUnavailableError);
       expect((error as SessionStoreUnavailableError).getStatus()).toBe(503);
     });
 
     it('makes persist() reject with a 503', async () => {
-      const { engine } = setUp({}, new FailingStore());
+      const { engine } = await setUp({}, new FailingStore());
       const session = await engine.open(null);
       await persist(engine, session.set('user', 42), true);
       const error = await persist(engine, session.set('user', 7), true).catch((e: unknown) => e);
