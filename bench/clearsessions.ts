@@ -57,13 +57,16 @@ async function main(): Promise<void> {
     await phase('warm-up', () => sleep(5000));
     const idle = await phase('idle (no cleanup)', () => sleep(IDLE_SECONDS * 1000));
     let summary = '';
-    const batched = await phase(`npm run clearsessions (batches of ${BATCH_SIZE.toLocaleString('en-US')})`, async () => {
-      const command = ['dist/src/commands/clearsessions.js', '--batch-size', String(BATCH_SIZE)];
-      const { stdout } = await promisify(execFile)(process.execPath, command, {
-        env: { ...process.env, NODE_ENV: 'production', ...env },
-      });
-      summary = stdout.trim();
-    });
+    const batched = await phase(
+      `npm run clearsessions (batches of ${BATCH_SIZE.toLocaleString('en-US')})`,
+      async () => {
+        const command = ['dist/src/commands/clearsessions.js', '--batch-size', String(BATCH_SIZE)];
+        const { stdout } = await promisify(execFile)(process.execPath, command, {
+          env: { ...process.env, NODE_ENV: 'production', ...env },
+        });
+        summary = stdout.trim();
+      },
+    );
     const left = await counts(admin);
 
     await seed(admin);
@@ -97,7 +100,9 @@ async function seed(db: mysql.Connection): Promise<void> {
      FROM seq_1_to_${LIVE} ORDER BY k`,
   );
   await db.query('ANALYZE TABLE session');
-  console.log(`seeded ${EXPIRED.toLocaleString('en-US')} expired + ${LIVE.toLocaleString('en-US')} live rows in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `seeded ${EXPIRED.toLocaleString('en-US')} expired + ${LIVE.toLocaleString('en-US')} live rows in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
 }
 
 /** A real session, made through the server, for the read load. */
@@ -115,7 +120,13 @@ async function counts(db: mysql.Connection): Promise<{ seededLive: number; expir
   return { seededLive: Number(row.seededLive), expired: Number(row.expired) };
 }
 
-function report(r: { idle: Phase; batched: Phase; single: Phase; summary: string; left: { seededLive: number; expired: number } }) {
+function report(r: {
+  idle: Phase;
+  batched: Phase;
+  single: Phase;
+  summary: string;
+  left: { seededLive: number; expired: number };
+}) {
   const rows = [r.idle, r.batched, r.single].map((p) => ({
     phase: p.name,
     seconds: p.seconds.toFixed(2),
@@ -130,11 +141,27 @@ function report(r: { idle: Phase; batched: Phase; single: Phase; summary: string
   }));
   console.table(rows);
   console.log(r.summary);
-  console.log(`after clearsessions: ${r.left.seededLive} of ${LIVE} seeded live rows left, ${r.left.expired} expired rows left`);
+  console.log(
+    `after clearsessions: ${r.left.seededLive} of ${LIVE} seeded live rows left, ${r.left.expired} expired rows left`,
+  );
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(
     'bench/results/clearsessions.json',
-    JSON.stringify({ date: new Date().toISOString(), expired: EXPIRED, live: LIVE, batchSize: BATCH_SIZE, readRate: READ_RATE, writeRate: WRITE_RATE, rows, summary: r.summary, left: r.left }, null, 2),
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        expired: EXPIRED,
+        live: LIVE,
+        batchSize: BATCH_SIZE,
+        readRate: READ_RATE,
+        writeRate: WRITE_RATE,
+        rows,
+        summary: r.summary,
+        left: r.left,
+      },
+      null,
+      2,
+    ),
   );
 }
 

@@ -67,7 +67,9 @@ const ALL_ROUTES: Record<string, Route> = {
 const SERVER_IDS = ['ours', ...pick('BENCH_SERVERS', 'ours,peer,ceiling,floor', Object.keys(ALL_SERVERS))].filter(
   (id, index, ids) => ids.indexOf(id) === index,
 ) as ServerId[];
-const ROUTES = pick('BENCH_ROUTES', 'untouched,read,new,write,hot', Object.keys(ALL_ROUTES)).map((id) => ALL_ROUTES[id]);
+const ROUTES = pick('BENCH_ROUTES', 'untouched,read,new,write,hot', Object.keys(ALL_ROUTES)).map(
+  (id) => ALL_ROUTES[id],
+);
 
 interface Sample {
   rps: number;
@@ -117,7 +119,10 @@ async function main(): Promise<void> {
     const measure = async (id: ServerId, route: Route): Promise<Sample> => {
       const server = servers[id];
       const statementsBefore = await questions(admin);
-      const shared = route.withSession === 'shared' && id !== 'ceiling' && id !== 'floor' ? await makeSession(server.url, 0) : undefined;
+      const shared =
+        route.withSession === 'shared' && id !== 'ceiling' && id !== 'floor'
+          ? await makeSession(server.url, 0)
+          : undefined;
       const [cpuBefore, databaseBefore, machineBefore] = [server.cpuMicros(), databaseCpu?.() ?? 0, machineCpuMicros()];
       const result: LoadResult = await runLoad({
         url: server.url,
@@ -220,7 +225,9 @@ async function questions(db: mysql.Connection): Promise<number> {
 }
 
 /** 100,000 sessions made through a fresh nest-sessions server: its heap before and after. */
-async function measureMemory(env: Record<string, string>): Promise<{ sessions: number; before: number; after: number }> {
+async function measureMemory(
+  env: Record<string, string>,
+): Promise<{ sessions: number; before: number; after: number }> {
   console.log(`making ${MEMORY_SESSIONS.toLocaleString('en-US')} sessions for the heap check…`);
   const server = await startServer(env, ALL_SERVERS.ours.script, { heapProbe: true });
   try {
@@ -228,7 +235,12 @@ async function measureMemory(env: Record<string, string>): Promise<{ sessions: n
     const before = await server.heapUsed();
     let made = 0;
     while (made < MEMORY_SESSIONS) {
-      const result = await runLoad({ url: server.url, connections: CONNECTIONS, seconds: 5, path: '/bench/put?k=m&v={n}' });
+      const result = await runLoad({
+        url: server.url,
+        connections: CONNECTIONS,
+        seconds: 5,
+        path: '/bench/put?k=m&v={n}',
+      });
       made += result.requests - result.errors - result.non2xx;
     }
     const after = await server.heapUsed();
@@ -238,7 +250,10 @@ async function measureMemory(env: Record<string, string>): Promise<{ sessions: n
   }
 }
 
-function report(samples: Map<string, Sample[]>, memory: { sessions: number; before: number; after: number } | undefined): void {
+function report(
+  samples: Map<string, Sample[]>,
+  memory: { sessions: number; before: number; after: number } | undefined,
+): void {
   const summary = (id: ServerId, route: Route) => {
     const runs = samples.get(`${id}\u0000${route.name}`)!;
     return {
@@ -246,7 +261,10 @@ function report(samples: Map<string, Sample[]>, memory: { sessions: number; befo
       p50: median(runs.map((s) => s.p50)),
       p99: median(runs.map((s) => s.p99)),
       cpu: median(runs.map((s) => s.cpuMicrosPerRequest)),
-      database: runs[0].databaseCpuMicrosPerRequest === undefined ? undefined : median(runs.map((s) => s.databaseCpuMicrosPerRequest!)),
+      database:
+        runs[0].databaseCpuMicrosPerRequest === undefined
+          ? undefined
+          : median(runs.map((s) => s.databaseCpuMicrosPerRequest!)),
       machine: median(runs.map((s) => s.machineCpuMicrosPerRequest)),
       statements: median(runs.map((s) => s.statementsPerRequest)),
       errors: runs.reduce((sum, s) => sum + s.errors, 0),
@@ -286,7 +304,13 @@ function report(samples: Map<string, Sample[]>, memory: { sessions: number; befo
   }
   // The servers inherit NODE_OPTIONS (e.g. --max-semi-space-size); it belongs with the figures.
   const nodeOptions = process.env.NODE_OPTIONS ?? '';
-  const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, nodeOptions, kernel: `${release()} ${arch()}` };
+  const machine = {
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    node: process.version,
+    nodeOptions,
+    kernel: `${release()} ${arch()}`,
+  };
   console.log(
     `machine: ${machine.cores} × ${machine.cpu}, Node ${machine.node}${nodeOptions && ` (NODE_OPTIONS=${nodeOptions})`}; ` +
       `${ROUNDS} rounds of ${SECONDS} s, ${CONNECTIONS} connections, ${loadGenerator}`,
@@ -294,7 +318,20 @@ function report(samples: Map<string, Sample[]>, memory: { sessions: number; befo
   mkdirSync('bench/results', { recursive: true });
   writeFileSync(
     'bench/results/http.json',
-    JSON.stringify({ date: new Date().toISOString(), machine, rounds: ROUNDS, seconds: SECONDS, connections: CONNECTIONS, loadGenerator, rows, memory }, null, 2),
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        machine,
+        rounds: ROUNDS,
+        seconds: SECONDS,
+        connections: CONNECTIONS,
+        loadGenerator,
+        rows,
+        memory,
+      },
+      null,
+      2,
+    ),
   );
 }
 
@@ -302,10 +339,15 @@ const randomSessionCookie = () => `sessionid=${randomBytes(16).toString('hex')}`
 
 /** The ids listed in environment variable `variable` (comma-separated), or in `fallback`; each one known. */
 function pick(variable: string, fallback: string, known: string[]): string[] {
-  const ids = (process.env[variable] || fallback).split(',').map((id) => id.trim()).filter(Boolean);
+  const ids = (process.env[variable] || fallback)
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
   const unknown = ids.filter((id) => !known.includes(id));
   if (unknown.length > 0) {
-    console.error(`bench: ${variable} names ${unknown.join(', ')}, which it does not know; it knows ${known.join(', ')}`);
+    console.error(
+      `bench: ${variable} names ${unknown.join(', ')}, which it does not know; it knows ${known.join(', ')}`,
+    );
     process.exit(1);
   }
   return ids;

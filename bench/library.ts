@@ -32,7 +32,12 @@ const options = resolveSessionOptions({ secret: 'library-benchmark-secret-of-32-
 const timed = new TimedStore(options, new MemorySessionStore());
 const rows = new SessionRows(timed, new SessionCodec(options.secret, options.secretFallbacks));
 const engine = new SessionEngine(options, rows, new SessionWriter(options, rows, timed));
-const deps: SessionHandleDeps = { engine, cookie: new SessionCookie(options), inFlight: new CommitsInFlight(), saveEveryRequest: false };
+const deps: SessionHandleDeps = {
+  engine,
+  cookie: new SessionCookie(options),
+  inFlight: new CommitsInFlight(),
+  saveEveryRequest: false,
+};
 const socket = new Socket();
 
 /** A response as Node makes it for a request, whose `end` writes nothing. */
@@ -100,7 +105,9 @@ async function main(): Promise<void> {
       'library µs/req': name.includes('baseline') ? '' : (median(values) - baseline).toFixed(1),
     })),
   );
-  console.log(`Node ${process.version}; ${ROUNDS} rounds of ${REQUESTS.toLocaleString('en-US')} requests per kind, medians`);
+  console.log(
+    `Node ${process.version}; ${ROUNDS} rounds of ${REQUESTS.toLocaleString('en-US')} requests per kind, medians`,
+  );
 }
 
 await main();

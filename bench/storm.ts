@@ -71,8 +71,9 @@ async function main(): Promise<void> {
 }
 
 async function runRound(admin: mysql.Connection, a: string, b: string): Promise<Round> {
-  const get = (url: string, path: string, cookie?: string) => fetch(`${url}${path}`, { headers: cookie ? { cookie } : {} });
-  const cookieOf = (res: Response) => res.headers.getSetCookie()[0]!.split(';')[0];
+  const get = (url: string, path: string, cookie?: string) =>
+    fetch(`${url}${path}`, { headers: cookie ? { cookie } : {} });
+  const cookieOf = (res: Response) => res.headers.getSetCookie()[0].split(';')[0];
   const big = cookieOf(await get(a, `/bench/put?k=big0&v=${'x'.repeat(10_000)}`));
   for (let i = 1; i < 6; i++) await get(a, `/bench/put?k=big${i}&v=${'x'.repeat(10_000)}`, big);
   const other = cookieOf(await get(b, '/bench/put?k=other&v=0'));
@@ -123,7 +124,9 @@ function stormFrom(url: string, cookie: string): { started: Promise<void>; statu
     const writes = Array.from({ length: Number(writers) }, (_, i) =>
       fetch(url + '/bench/put?k=s' + i + '&v=' + i, { headers: { cookie } }).then(async (res) => (await res.arrayBuffer(), res.status)));
     Promise.all(writes).then((statuses) => process.stdout.write(JSON.stringify(statuses)));`;
-  const child = spawn(process.execPath, ['-e', script, url, cookie, String(WRITERS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['-e', script, url, cookie, String(WRITERS)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   let go!: () => void;
   const started = new Promise<void>((resolve) => (go = resolve));
@@ -132,7 +135,11 @@ function stormFrom(url: string, cookie: string): { started: Promise<void>; statu
       output += chunk.toString();
       if (output.startsWith('go\n')) go();
     });
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(output.slice(3)) as number[]) : reject(new Error(`the storm exited with ${code}`))));
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve(JSON.parse(output.slice(3)) as number[])
+        : reject(new Error(`the storm exited with ${code}`)),
+    );
   });
   return { started, statuses };
 }

@@ -9,13 +9,21 @@ import type { TestApp } from './support/test-app.js';
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
 // As root, in a closed network: no sandbox, no GPU, no calls home.
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 const ci = ['1', 'true'].includes(String(process.env.CI).toLowerCase());
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium && ci) throw new Error(`CI=true but ${CHROMIUM} is missing: apt-get install -y chromium`);
-if (!haveChromium) console.warn(`Skipping the browser tests: ${CHROMIUM} is not installed (apt-get install -y chromium).`);
+if (!haveChromium)
+  console.warn(`Skipping the browser tests: ${CHROMIUM} is not installed (apt-get install -y chromium).`);
 
 (haveChromium ? describe : describe.skip)('the blog demo in a real browser (Chromium)', () => {
   let t: TestApp;
@@ -64,7 +72,10 @@ if (!haveChromium) console.warn(`Skipping the browser tests: ${CHROMIUM} is not 
         return body(page);
       };
       expect(await visit('/save-session-data/')).toBe('Session Data Saved');
-      const lines = (await visit('/access-session-data/')).split('\n').map((line) => line.trim()).filter(Boolean);
+      const lines = (await visit('/access-session-data/'))
+        .split('\n')
+        .map((line) => line.trim())
+        .filter(Boolean);
       expect(lines).toEqual(['Id : 1', 'Name : root', 'Password : rootpass']);
       expect(await visit('/delete-session-data/')).toBe('Session Data cleared');
       expect(await visit('/access-session-data/')).toBe('No session data');
@@ -79,7 +90,11 @@ if (!haveChromium) console.warn(`Skipping the browser tests: ${CHROMIUM} is not 
       join(profile, 'Default', 'Preferences'),
       JSON.stringify({ profile: { default_content_setting_values: { cookies: 2 } } }),
     );
-    const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+    });
     try {
       const page = await context.newPage();
       await page.goto(`${base}/test-session/`);

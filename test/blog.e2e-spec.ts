@@ -13,9 +13,23 @@ describe.each(testDatabases())('the blog demo on %s (SPEC §5)', (db) => {
 
   it('the home page links to every flow and never touches the session', async () => {
     t.queries.reset();
-    const res = await t.http().get('/').set('Cookie', withKey('a'.repeat(32))).expect(200);
-    for (const path of ['/test-session/', '/test-delete/', '/save-session-data/', '/access-session-data/',
-      '/delete-session-data/', '/lousy-login/', '/lousy-secret/', '/lousy-logout/', '/bench/put', '/bench/get']) {
+    const res = await t
+      .http()
+      .get('/')
+      .set('Cookie', withKey('a'.repeat(32)))
+      .expect(200);
+    for (const path of [
+      '/test-session/',
+      '/test-delete/',
+      '/save-session-data/',
+      '/access-session-data/',
+      '/delete-session-data/',
+      '/lousy-login/',
+      '/lousy-secret/',
+      '/lousy-logout/',
+      '/bench/put',
+      '/bench/get',
+    ]) {
       expect(res.text).toContain(`href="${path}`);
     }
     expect(res.headers['content-type']).toMatch(/^text\/html/);
@@ -55,7 +69,11 @@ describe.each(testDatabases())('the blog demo on %s (SPEC §5)', (db) => {
 
     it('takes paths with or without the trailing slash', async () => {
       const key = sessionCookie(await t.http().get('/save-session-data').expect(200)).value;
-      await t.http().get('/access-session-data').set('Cookie', withKey(key)).expect(200, /^Id : 1 <br>/);
+      await t
+        .http()
+        .get('/access-session-data')
+        .set('Cookie', withKey(key))
+        .expect(200, /^Id : 1 <br>/);
     });
 
     it('shows only the keys present, escaped', async () => {
@@ -95,7 +113,10 @@ describe.each(testDatabases())('the blog demo on %s (SPEC §5)', (db) => {
 
     it.each([
       ['no token', (_token: string) => ({ username: 'root', password: 'pass' })],
-      ['a wrong token', (_token: string) => ({ username: 'root', password: 'pass', csrfmiddlewaretoken: 'x'.repeat(43) })],
+      [
+        'a wrong token',
+        (_token: string) => ({ username: 'root', password: 'pass', csrfmiddlewaretoken: 'x'.repeat(43) }),
+      ],
     ])('refuses a post with %s (403), logging nobody in', async (_name, fields) => {
       const { cookie, token } = await loginForm();
       const res = await post(fields(token), cookie).expect(403);
@@ -121,8 +142,10 @@ describe.each(testDatabases())('the blog demo on %s (SPEC §5)', (db) => {
     it('logs in with a new key, shows the secret page, and logs out for good', async () => {
       const before = sessionCookie(await t.http().get('/save-session-data/')).value;
       const { cookie, token } = await loginForm();
-      const login = await post({ username: 'root', password: 'pass', csrfmiddlewaretoken: token }, `${cookie}; ${withKey(before)}`)
-        .expect(302);
+      const login = await post(
+        { username: 'root', password: 'pass', csrfmiddlewaretoken: token },
+        `${cookie}; ${withKey(before)}`,
+      ).expect(302);
       expect(login.headers.location).toBe('/lousy-secret/');
       const after = sessionCookie(login).value;
       expect(after).not.toBe(before);
@@ -154,8 +177,14 @@ describe.each(testDatabases())('the blog demo on %s (SPEC §5)', (db) => {
       await t.http().get('/bench/get').set('Cookie', withKey(key)).expect(200, { color: 'blue', size: '9' });
     });
 
-    it.each(['/bench/put?k=logged_in&v=1', '/bench/put?k=testcookie&v=worked', '/bench/put?k=_session_expiry&v=1',
-      '/bench/put?v=1', '/bench/put?k=a', '/bench/put?k=a&k=b&v=1'])('refuses %s with a 400', async (path) => {
+    it.each([
+      '/bench/put?k=logged_in&v=1',
+      '/bench/put?k=testcookie&v=worked',
+      '/bench/put?k=_session_expiry&v=1',
+      '/bench/put?v=1',
+      '/bench/put?k=a',
+      '/bench/put?k=a&k=b&v=1',
+    ])('refuses %s with a 400', async (path) => {
       const res = await t.http().get(path).expect(400);
       expect(setCookies(res)).toHaveLength(0);
     });
@@ -163,7 +192,11 @@ describe.each(testDatabases())('the blog demo on %s (SPEC §5)', (db) => {
 
   describe('bad requests get short 4xx answers', () => {
     it('a form body over the size limit: 413', async () => {
-      const res = await t.http().post('/lousy-login/').type('form').send(`username=${'x'.repeat(2_000_000)}`);
+      const res = await t
+        .http()
+        .post('/lousy-login/')
+        .type('form')
+        .send(`username=${'x'.repeat(2_000_000)}`);
       expect(res.status).toBe(413);
       expect(res.text).not.toMatch(/\bat \S+\.(js|ts):\d+/);
     });
@@ -193,7 +226,12 @@ describe('the blog demo with configured credentials', () => {
       const form = await t.http().get('/lousy-login/').expect(200);
       const { cookie, token } = csrfFrom(form);
       const send = (username: string, password: string) =>
-        t.http().post('/lousy-login/').type('form').set('Cookie', cookie).send({ username, password, csrfmiddlewaretoken: token });
+        t
+          .http()
+          .post('/lousy-login/')
+          .type('form')
+          .set('Cookie', cookie)
+          .send({ username, password, csrfmiddlewaretoken: token });
       await send('root', 'pass').expect(200, /Error wrong username\/password/);
       const ok = await send('alice', 'wonderland').expect(302);
       expect(ok.headers.location).toBe('/lousy-secret/');

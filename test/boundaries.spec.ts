@@ -15,7 +15,9 @@ function imports(dir: string): { file: string; from: string }[] {
 
 describe('module boundaries', () => {
   it('the library never imports the demo nor the app around it', () => {
-    const outward = imports('src/session').filter(({ from }) => /^\.\.\/(\.\.\/)?(blog|config|database|app)/.test(from));
+    const outward = imports('src/session').filter(({ from }) =>
+      /^\.\.\/(\.\.\/)?(blog|config|database|app)/.test(from),
+    );
     expect(outward).toEqual([]);
   });
 

@@ -11,7 +11,9 @@ const run = promisify(execFile);
 /** Starts the built server; resolves with its output once it listens or exits. */
 function startServer(env: Record<string, string>): Promise<{ code: number | null; output: string; stop(): void }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['dist/src/main.js'], { env: { ...process.env, PORT: '0', NO_COLOR: '1', ...env } });
+    const child = spawn(process.execPath, ['dist/src/main.js'], {
+      env: { ...process.env, PORT: '0', NO_COLOR: '1', ...env },
+    });
     let output = '';
     const settle = (code: number | null) => resolve({ code, output, stop: () => child.kill() });
     const collect = (chunk: Buffer) => {
@@ -66,12 +68,20 @@ describe('the commands of the README', () => {
 
   it.each([
     ['an unknown scheme', 'postgres://localhost/db', /DATABASE_URL has an unsupported scheme "postgres:"/],
-    ['an unreachable server', 'mysql://root@127.0.0.1:1/test', /Check the database: DATABASE_URL=mysql:\/\/root@127\.0\.0\.1:1\/test/],
-  ])('stops at start on %s, naming DATABASE_URL', async (_name, url, message) => {
-    const server = await startServer({ DATABASE_URL: url, NODE_ENV: 'development' });
-    expect(server.code).toBe(1);
-    expect(server.output).toMatch(message);
-  }, 30_000);
+    [
+      'an unreachable server',
+      'mysql://root@127.0.0.1:1/test',
+      /Check the database: DATABASE_URL=mysql:\/\/root@127\.0\.0\.1:1\/test/,
+    ],
+  ])(
+    'stops at start on %s, naming DATABASE_URL',
+    async (_name, url, message) => {
+      const server = await startServer({ DATABASE_URL: url, NODE_ENV: 'development' });
+      expect(server.code).toBe(1);
+      expect(server.output).toMatch(message);
+    },
+    30_000,
+  );
 
   it('refuses a bad setting at start, naming the variable', async () => {
     const server = await startServer({
@@ -86,7 +96,9 @@ describe('the commands of the README', () => {
   describe('npm run clearsessions', () => {
     const file = join(folder, 'cli.sqlite');
     const rows = () =>
-      new Database(file, { readonly: true }).prepare('SELECT session_key AS key FROM session ORDER BY key').all()
+      new Database(file, { readonly: true })
+        .prepare('SELECT session_key AS key FROM session ORDER BY key')
+        .all()
         .map((row) => (row as { key: string }).key);
     const clearsessions = (args: string[], env: Record<string, string> = {}) =>
       run(process.execPath, ['dist/src/commands/clearsessions.js', ...args], {
@@ -112,13 +124,17 @@ describe('the commands of the README', () => {
 
     it('deletes exactly the expired rows, in batches, with one summary line in a pipe', async () => {
       const { stdout, stderr } = await clearsessions(['--batch-size', '3']);
-      expect(stdout.trim()).toMatch(/^clearsessions: deleted 7 expired sessions in [\d.]+ s \(3 batches of up to 3, [\d,]+ rows\/s\)\.$/);
+      expect(stdout.trim()).toMatch(
+        /^clearsessions: deleted 7 expired sessions in [\d.]+ s \(3 batches of up to 3, [\d,]+ rows\/s\)\.$/,
+      );
       expect(stderr).toBe('');
       expect(rows()).toEqual(['live'.padEnd(32, 'x')]);
     });
 
     it('fails with a clear message and a non-zero exit when the database cannot be reached', async () => {
-      const failure = await clearsessions([], { DATABASE_URL: 'mysql://root@127.0.0.1:1/test' }).catch((error) => error);
+      const failure = await clearsessions([], { DATABASE_URL: 'mysql://root@127.0.0.1:1/test' }).catch(
+        (error) => error,
+      );
       expect(failure.code).toBe(1);
       expect(failure.stderr).toMatch(/clearsessions: connect ECONNREFUSED/);
       expect(failure.stderr).toMatch(/Check the database: DATABASE_URL=mysql:\/\/root@127\.0\.0\.1:1\/test/);
@@ -139,7 +155,7 @@ describe('the commands of the README', () => {
 
   // Two real server processes on one MariaDB database must behave as one server.
   (testDatabases().includes('mariadb') ? describe : describe.skip)('two servers, one database', () => {
-    let servers: { url: string; stop(): void }[] = [];
+    const servers: { url: string; stop(): void }[] = [];
     const secret = 'shared-secret-of-the-two-servers-0123456789';
 
     beforeAll(async () => {
@@ -168,7 +184,9 @@ describe('the commands of the README', () => {
     it('keeps all of 100 parallel writes spread over both servers', async () => {
       const cookie = cookieOf(await get(0, '/bench/put?k=start&v=0'))!;
       const statuses = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => get(i % 2, `/bench/put?k=w${i}&v=${i}`, cookie).then((res) => res.status)),
+        Array.from({ length: 100 }, (_, i) =>
+          get(i % 2, `/bench/put?k=w${i}&v=${i}`, cookie).then((res) => res.status),
+        ),
       );
       expect(statuses.filter((status) => status !== 200)).toEqual([]);
       const data = await (await get(1, '/bench/get', cookie)).json();
@@ -177,10 +195,12 @@ describe('the commands of the README', () => {
 
     it('300 writers on one 60 KB session on one server, another client writing on the other: every write kept', async () => {
       const cookie = cookieOf(await get(0, `/bench/put?k=big0&v=${'x'.repeat(10_000)}`))!;
-      for (let i = 1; i < 6; i++) expect((await get(0, `/bench/put?k=big${i}&v=${'x'.repeat(10_000)}`, cookie)).status).toBe(200);
+      for (let i = 1; i < 6; i++)
+        expect((await get(0, `/bench/put?k=big${i}&v=${'x'.repeat(10_000)}`, cookie)).status).toBe(200);
       const other = cookieOf(await get(1, '/bench/put?k=other&v=0'))!;
       let otherCount = 0;
-      const otherWrite = async () => expect((await get(1, `/bench/put?k=o${otherCount++}&v=1`, other)).status).toBe(200);
+      const otherWrite = async () =>
+        expect((await get(1, `/bench/put?k=o${otherCount++}&v=1`, other)).status).toBe(200);
       let stormDone = false;
       const storm = Promise.all(
         Array.from({ length: 300 }, (_, i) => get(0, `/bench/put?k=s${i}&v=${i}`, cookie).then((res) => res.status)),
@@ -208,7 +228,10 @@ describe('the commands of the README', () => {
         body: new URLSearchParams({ username: 'root', password: 'pass', csrfmiddlewaretoken: token }),
       });
       expect(login.status).toBe(302);
-      const session = login.headers.getSetCookie().find((line) => line.startsWith('sessionid='))!.split(';')[0];
+      const session = login.headers
+        .getSetCookie()
+        .find((line) => line.startsWith('sessionid='))!
+        .split(';')[0];
       expect((await get(1, '/lousy-secret/', session)).status).toBe(200);
 
       const slow = get(1, '/bench/put?k=cart&v=full&wait=600', session);

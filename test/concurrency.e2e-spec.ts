@@ -20,18 +20,26 @@ describe.each(testDatabases())('concurrent requests on one session on %s (SPEC ย
   it(`keeps every one of ${PARALLEL_WRITES} parallel writes of different keys`, async () => {
     const key = await startSession();
     const responses = await Promise.all(
-      Array.from({ length: PARALLEL_WRITES }, (_, i) => t.http().get(`/set?k=k${i}&v=${i}`).set('Cookie', withKey(key))),
+      Array.from({ length: PARALLEL_WRITES }, (_, i) =>
+        t.http().get(`/set?k=k${i}&v=${i}`).set('Cookie', withKey(key)),
+      ),
     );
     expect(responses.filter((res) => res.status !== 200).map((res) => res.status)).toEqual([]);
     const data = await read(key);
-    const kept = Array.from({ length: PARALLEL_WRITES }, (_, i) => `k${i}`).filter((k) => data[k] === String(Number(k.slice(1))));
+    const kept = Array.from({ length: PARALLEL_WRITES }, (_, i) => `k${i}`).filter(
+      (k) => data[k] === String(Number(k.slice(1))),
+    );
     expect(kept).toHaveLength(PARALLEL_WRITES);
     expect(data).toMatchObject({ id: 1, name: 'root' });
   }, 60_000);
 
   it('merges an overlapping slow write with the writes that committed meanwhile', async () => {
     const key = await startSession();
-    const slow = t.http().get('/slow-set?k=color&v=red&ms=300').set('Cookie', withKey(key)).then((res) => res);
+    const slow = t
+      .http()
+      .get('/slow-set?k=color&v=red&ms=300')
+      .set('Cookie', withKey(key))
+      .then((res) => res);
     await sleep(100);
     await t.http().get('/set?k=size&v=9').set('Cookie', withKey(key)).expect(200);
     await t.http().get('/set?k=color&v=blue').set('Cookie', withKey(key)).expect(200);
@@ -42,7 +50,11 @@ describe.each(testDatabases())('concurrent requests on one session on %s (SPEC ย
 
   it('a request that finishes after a logout does not bring the session back', async () => {
     const key = await startSession();
-    const slow = t.http().get('/slow-set?k=cart&v=full&ms=300').set('Cookie', withKey(key)).then((res) => res);
+    const slow = t
+      .http()
+      .get('/slow-set?k=cart&v=full&ms=300')
+      .set('Cookie', withKey(key))
+      .then((res) => res);
     await sleep(100);
     await t.http().get('/flush').set('Cookie', withKey(key)).expect(200);
     const late = await slow;
@@ -56,7 +68,11 @@ describe.each(testDatabases())('concurrent requests on one session on %s (SPEC ย
 
   it('a write that finishes after a login changed the key neither revives the old key nor touches the new cookie', async () => {
     const key = await startSession();
-    const slow = t.http().get('/slow-set?k=late&v=1&ms=300').set('Cookie', withKey(key)).then((res) => res);
+    const slow = t
+      .http()
+      .get('/slow-set?k=late&v=1&ms=300')
+      .set('Cookie', withKey(key))
+      .then((res) => res);
     await sleep(100);
     const fresh = sessionCookie(await t.http().get('/cycle').set('Cookie', withKey(key)).expect(200)).value;
     const late = await slow;
@@ -82,7 +98,11 @@ describe.each(testDatabases())('many writers on one session on %s (SPEC ยง4)', (
   it('the later commit wins a key both wrote, even when it writes back the value it read', async () => {
     const key = await startSession();
     await t.http().get('/set?k=color&v=red').set('Cookie', withKey(key)).expect(200);
-    const slow = t.http().get('/slow-set?k=color&v=red&ms=300').set('Cookie', withKey(key)).then((res) => res);
+    const slow = t
+      .http()
+      .get('/slow-set?k=color&v=red&ms=300')
+      .set('Cookie', withKey(key))
+      .then((res) => res);
     await sleep(100);
     await t.http().get('/set?k=color&v=blue').set('Cookie', withKey(key)).expect(200);
     expect((await slow).status).toBe(200);
@@ -93,10 +113,14 @@ describe.each(testDatabases())('many writers on one session on %s (SPEC ยง4)', (
     const outcomes = { inLoggedIn: 0, inNewSession: 0, refused: 0 };
     for (let trial = 0; trial < 5; trial++) {
       const key = await startSession();
-      const writes = Array.from({ length: 100 }, (_, i) => t.http().get(`/set?k=w${i}&v=${trial}`).set('Cookie', withKey(key)));
+      const writes = Array.from({ length: 100 }, (_, i) =>
+        t.http().get(`/set?k=w${i}&v=${trial}`).set('Cookie', withKey(key)),
+      );
       const login = t.http().get('/cycle').set('Cookie', withKey(key));
       // The login goes out in the middle of the writers.
-      const all = await Promise.all([...writes.slice(0, 50), login, ...writes.slice(50)].map((r) => r.then((res) => res)));
+      const all = await Promise.all(
+        [...writes.slice(0, 50), login, ...writes.slice(50)].map((r) => r.then((res) => res)),
+      );
       const [loggedIn] = all.splice(50, 1);
       const responses = all;
       const order = responses.map((_, i) => i);
@@ -115,7 +139,11 @@ describe.each(testDatabases())('many writers on one session on %s (SPEC ยง4)', (
           if (cookie === key) outcomes.inLoggedIn++;
           else outcomes.inNewSession++;
         } else {
-          expect([name, res.status, res.body.message]).toEqual([name, 400, expect.stringMatching(/session ended while this request was running/)]);
+          expect([name, res.status, res.body.message]).toEqual([
+            name,
+            400,
+            expect.stringMatching(/session ended while this request was running/),
+          ]);
           outcomes.refused++;
         }
       }
@@ -126,7 +154,12 @@ describe.each(testDatabases())('many writers on one session on %s (SPEC ยง4)', (
   }, 60_000);
 
   it('300 parallel writers on one 60 KB session: every write kept, fewer than two statements a write', async () => {
-    const key = sessionCookie(await t.http().get(`/set?k=big&v=${'x'.repeat(60_000)}`).expect(200)).value;
+    const key = sessionCookie(
+      await t
+        .http()
+        .get(`/set?k=big&v=${'x'.repeat(60_000)}`)
+        .expect(200),
+    ).value;
     const other = await startSession();
     const otherWrites = async (count: number): Promise<void> => {
       for (let i = 0; i < count; i++) await t.http().get(`/set?k=o${i}&v=1`).set('Cookie', withKey(other)).expect(200);
@@ -134,7 +167,9 @@ describe.each(testDatabases())('many writers on one session on %s (SPEC ยง4)', (
 
     t.queries.reset();
     const otherCount = 60;
-    const storm = Promise.all(Array.from({ length: 300 }, (_, i) => t.http().get(`/set?k=s${i}&v=${i}`).set('Cookie', withKey(key))));
+    const storm = Promise.all(
+      Array.from({ length: 300 }, (_, i) => t.http().get(`/set?k=s${i}&v=${i}`).set('Cookie', withKey(key))),
+    );
     const [responses] = await Promise.all([storm, sleep(20).then(() => otherWrites(otherCount))]);
     const statements = t.queries.count;
     expect(responses.filter((res) => res.status !== 200).map((res) => res.status)).toEqual([]);

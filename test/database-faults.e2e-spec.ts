@@ -113,7 +113,9 @@ if (!onMariadb) console.warn('Skipping the database fault tests: they need Maria
 
   it('half-open (the pooled connections silent for good, new ones pass): 503 in time, then service comes back by itself', async () => {
     // Every pooled connection has been used, so that all of them go silent.
-    await Promise.all(Array.from({ length: 20 }, () => http().get('/read').set('Cookie', `sessionid=${key}`).expect(200)));
+    await Promise.all(
+      Array.from({ length: 20 }, () => http().get('/read').set('Cookie', `sessionid=${key}`).expect(200)),
+    );
     proxy.halfOpen();
     const started = Date.now();
     const first = await timed('/read', key);
@@ -145,7 +147,10 @@ if (!onMariadb) console.warn('Skipping the database fault tests: they need Maria
       expect((await http().get('/read').set('Cookie', `sessionid=${victim}`).expect(200)).body).toEqual({});
       if (ending === '/cycle') {
         const fresh = sessionCookie(ended).value;
-        expect((await http().get('/read').set('Cookie', `sessionid=${fresh}`).expect(200)).body).toMatchObject({ id: 1, name: 'root' });
+        expect((await http().get('/read').set('Cookie', `sessionid=${fresh}`).expect(200)).body).toMatchObject({
+          id: 1,
+          name: 'root',
+        });
       }
     },
     30_000,

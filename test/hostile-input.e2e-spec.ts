@@ -102,16 +102,30 @@ const SQL_PIECES = [
   '%27%20OR%201%3D1%20--',
 ];
 const QUOTE_PIECES = ['"', '""', '"\\"', '\\', '\\\\', '"\\"\\""', "'", "''", '`', '"a"b"', '\\"'];
-const OTHER_NAMES = ['session', 'SESSIONID', 'SessionId', 'sessionid_', 'xsessionid', 'sessionid2', 'csrftoken', ' session id'];
+const OTHER_NAMES = [
+  'session',
+  'SESSIONID',
+  'SessionId',
+  'sessionid_',
+  'xsessionid',
+  'sessionid2',
+  'csrftoken',
+  ' session id',
+];
 
 /** Builds the fuzzed `Cookie` headers around the one real key `k`. */
 function cookieFuzzer(dice: Dice, k: string): () => string {
   const randomKey = () => dice.string(KEY_ALPHABET, 32);
-  const junk = (length: number) => dice.string('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~!$&*+', length);
-  const huge = (length: number) => junk(256).repeat(Math.ceil(length / 256)).slice(0, length);
+  const junk = (length: number) =>
+    dice.string('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~!$&*+', length);
+  const huge = (length: number) =>
+    junk(256)
+      .repeat(Math.ceil(length / 256))
+      .slice(0, length);
   const unicode = () => {
     let text = '';
-    for (let i = dice.int(1, 6); i > 0; i--) text += dice.chance(0.5) ? dice.pick(UNICODE_PIECES) : junk(dice.int(0, 3));
+    for (let i = dice.int(1, 6); i > 0; i--)
+      text += dice.chance(0.5) ? dice.pick(UNICODE_PIECES) : junk(dice.int(0, 3));
     return text;
   };
   const nearMiss = (): string => {
@@ -203,7 +217,11 @@ function cookieFuzzer(dice: Dice, k: string): () => string {
 }
 
 /** Runs `task` over `items`, at most `limit` at a time. */
-async function pool<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -228,96 +246,97 @@ describe.each(testDatabases())('hostile input on %s', (db) => {
   const rowKeys = async () => (await t.rows()).map((row) => row.session_key).sort();
 
   describe('fuzzed Cookie headers', () => {
-    it(
-      `${FUZZ_COUNT} seeded hostile headers: no 5xx, no adopted key, no stray row, the real session untouched`,
-      async () => {
-        const k = sessionCookie(await t.http().get('/save').expect(200)).value;
-        expect(k).toMatch(KEY);
+    it(`${FUZZ_COUNT} seeded hostile headers: no 5xx, no adopted key, no stray row, the real session untouched`, async () => {
+      const k = sessionCookie(await t.http().get('/save').expect(200)).value;
+      expect(k).toMatch(KEY);
 
-        const dice = new Dice(mulberry32(FUZZ_SEED));
-        const next = cookieFuzzer(dice, k);
-        const headers: string[] = [];
-        let refused = 0;
-        while (headers.length < FUZZ_COUNT) {
-          const header = next();
-          if (/[\r\n\0]/.test(header) || !clientAccepts(header)) refused++;
-          else headers.push(header);
+      const dice = new Dice(mulberry32(FUZZ_SEED));
+      const next = cookieFuzzer(dice, k);
+      const headers: string[] = [];
+      let refused = 0;
+      while (headers.length < FUZZ_COUNT) {
+        const header = next();
+        if (/[\r\n\0]/.test(header) || !clientAccepts(header)) refused++;
+        else headers.push(header);
+      }
+      // The mix really holds the interesting cases.
+      expect(headers.filter((h) => h === '').length).toBeGreaterThan(10);
+      expect(headers.filter((h) => h.length >= 8_192).length).toBeGreaterThan(50);
+      expect(headers.filter((h) => /[\x80-\xff]/.test(h)).length).toBeGreaterThan(50);
+      expect(headers.filter((h) => firstSessionId(h) === k).length).toBeGreaterThan(50);
+      expect(headers.filter((h) => (h.match(/sessionid=/g) ?? []).length > 1).length).toBeGreaterThan(50);
+      expect(refused).toBeGreaterThan(0);
+
+      await t.app.listen(0);
+      const failures: string[] = [];
+      const issued = new Set<string>();
+      let reachedK = 0;
+      const fail = (header: string, route: FuzzRoute, res: Response | undefined, problem: string): void => {
+        const shown = JSON.stringify(header.length > 120 ? `${header.slice(0, 120)}…` : header);
+        const seen = res
+          ? ` [status ${res.status}, set-cookie ${JSON.stringify(res.headers['set-cookie'] ?? null)}]`
+          : '';
+        failures.push(`${route} ${shown}: ${problem}${seen}`);
+      };
+
+      await pool(headers, FUZZ_CONCURRENCY, async (header, index) => {
+        const route = FUZZ_ROUTES[index % FUZZ_ROUTES.length];
+        let res: Response;
+        try {
+          res = await t.http().get(route).set('Cookie', header);
+        } catch (error) {
+          return fail(header, route, undefined, `request failed: ${(error as Error).message}`);
         }
-        // The mix really holds the interesting cases.
-        expect(headers.filter((h) => h === '').length).toBeGreaterThan(10);
-        expect(headers.filter((h) => h.length >= 8_192).length).toBeGreaterThan(50);
-        expect(headers.filter((h) => /[\x80-\xff]/.test(h)).length).toBeGreaterThan(50);
-        expect(headers.filter((h) => firstSessionId(h) === k).length).toBeGreaterThan(50);
-        expect(headers.filter((h) => (h.match(/sessionid=/g) ?? []).length > 1).length).toBeGreaterThan(50);
-        expect(refused).toBeGreaterThan(0);
+        if (res.status >= 500) fail(header, route, res, 'server error');
+        const cookies = setCookies(res);
+        if (cookies.length > 1) fail(header, route, res, 'more than one session Set-Cookie');
+        for (const cookie of cookies) {
+          if (isDeletion(cookie)) continue;
+          if (!KEY.test(cookie.value))
+            fail(header, route, res, `Set-Cookie value ${JSON.stringify(cookie.value)} is not a key`);
+          if (cookie.value === k) {
+            if (firstSessionId(header) !== k)
+              fail(header, route, res, 'the real key was sent to a request that did not carry it');
+          } else if (header.includes(cookie.value)) fail(header, route, res, 'a key from the request was adopted');
+          if (route !== '/save') fail(header, route, res, 'a read-only route issued a session cookie');
+        }
+        if (res.status !== 200) return;
 
-        await t.app.listen(0);
-        const failures: string[] = [];
-        const issued = new Set<string>();
-        let reachedK = 0;
-        const fail = (header: string, route: FuzzRoute, res: Response | undefined, problem: string): void => {
-          const shown = JSON.stringify(header.length > 120 ? `${header.slice(0, 120)}…` : header);
-          const seen = res ? ` [status ${res.status}, set-cookie ${JSON.stringify(res.headers['set-cookie'] ?? null)}]` : '';
-          failures.push(`${route} ${shown}: ${problem}${seen}`);
-        };
-
-        await pool(headers, FUZZ_CONCURRENCY, async (header, index) => {
-          const route = FUZZ_ROUTES[index % FUZZ_ROUTES.length];
-          let res: Response;
-          try {
-            res = await t.http().get(route).set('Cookie', header);
-          } catch (error) {
-            return fail(header, route, undefined, `request failed: ${(error as Error).message}`);
+        const sent = firstSessionId(header);
+        const reachesK = sent === k;
+        if (route === '/save') {
+          const [cookie] = cookies;
+          if (!cookie || isDeletion(cookie)) return fail(header, route, res, 'a save sent no session cookie');
+          if (reachesK) {
+            reachedK++;
+            if (cookie.value !== k) fail(header, route, res, 'a save on the real session changed its key');
+          } else if (cookie.value === k) {
+            fail(header, route, res, 'a save without the real key landed on it');
+          } else if (issued.has(cookie.value)) {
+            fail(header, route, res, 'a new key was issued twice');
+          } else issued.add(cookie.value);
+          return;
+        }
+        const expectDeletion = sent !== undefined && (route === '/read' ? !reachesK : !KEY.test(sent));
+        const deleted = cookies.length === 1 && isDeletion(cookies[0]);
+        if (deleted !== expectDeletion)
+          fail(header, route, res, expectDeletion ? 'the bad cookie was not deleted' : 'unexpected cookie deletion');
+        if (route === '/read') {
+          const expected = reachesK ? { id: 1, name: 'root' } : {};
+          if (JSON.stringify(res.body) !== JSON.stringify(expected)) {
+            fail(header, route, res, `read ${JSON.stringify(res.body)}, expected ${JSON.stringify(expected)}`);
           }
-          if (res.status >= 500) fail(header, route, res, 'server error');
-          const cookies = setCookies(res);
-          if (cookies.length > 1) fail(header, route, res, 'more than one session Set-Cookie');
-          for (const cookie of cookies) {
-            if (isDeletion(cookie)) continue;
-            if (!KEY.test(cookie.value)) fail(header, route, res, `Set-Cookie value ${JSON.stringify(cookie.value)} is not a key`);
-            if (cookie.value === k) {
-              if (firstSessionId(header) !== k) fail(header, route, res, 'the real key was sent to a request that did not carry it');
-            } else if (header.includes(cookie.value)) fail(header, route, res, 'a key from the request was adopted');
-            if (route !== '/save') fail(header, route, res, 'a read-only route issued a session cookie');
-          }
-          if (res.status !== 200) return;
+        } else if (res.text !== 'untouched') fail(header, route, res, `unexpected body ${JSON.stringify(res.text)}`);
+      });
 
-          const sent = firstSessionId(header);
-          const reachesK = sent === k;
-          if (route === '/save') {
-            const [cookie] = cookies;
-            if (!cookie || isDeletion(cookie)) return fail(header, route, res, 'a save sent no session cookie');
-            if (reachesK) {
-              reachedK++;
-              if (cookie.value !== k) fail(header, route, res, 'a save on the real session changed its key');
-            } else if (cookie.value === k) {
-              fail(header, route, res, 'a save without the real key landed on it');
-            } else if (issued.has(cookie.value)) {
-              fail(header, route, res, 'a new key was issued twice');
-            } else issued.add(cookie.value);
-            return;
-          }
-          const expectDeletion = sent !== undefined && (route === '/read' ? !reachesK : !KEY.test(sent));
-          const deleted = cookies.length === 1 && isDeletion(cookies[0]);
-          if (deleted !== expectDeletion) fail(header, route, res, expectDeletion ? 'the bad cookie was not deleted' : 'unexpected cookie deletion');
-          if (route === '/read') {
-            const expected = reachesK ? { id: 1, name: 'root' } : {};
-            if (JSON.stringify(res.body) !== JSON.stringify(expected)) {
-              fail(header, route, res, `read ${JSON.stringify(res.body)}, expected ${JSON.stringify(expected)}`);
-            }
-          } else if (res.text !== 'untouched') fail(header, route, res, `unexpected body ${JSON.stringify(res.text)}`);
-        });
-
-        expect({ failures: failures.length, examples: failures.slice(0, 8) }).toEqual({ failures: 0, examples: [] });
-        expect(reachedK).toBeGreaterThan(0);
-        expect(issued.size).toBeGreaterThan(500);
-        expect(await rowKeys()).toEqual([k, ...issued].sort());
-        expect(await t.rows()).toHaveLength(1 + issued.size);
-        const read = await t.http().get('/read').set('Cookie', withKey(k)).expect(200);
-        expect(read.body).toEqual({ id: 1, name: 'root' });
-      },
-      120_000,
-    );
+      expect({ failures: failures.length, examples: failures.slice(0, 8) }).toEqual({ failures: 0, examples: [] });
+      expect(reachedK).toBeGreaterThan(0);
+      expect(issued.size).toBeGreaterThan(500);
+      expect(await rowKeys()).toEqual([k, ...issued].sort());
+      expect(await t.rows()).toHaveLength(1 + issued.size);
+      const read = await t.http().get('/read').set('Cookie', withKey(k)).expect(200);
+      expect(read.body).toEqual({ id: 1, name: 'root' });
+    }, 120_000);
   });
 
   describe('tampered, truncated, moved and foreign rows', () => {
@@ -367,7 +386,10 @@ describe.each(testDatabases())('hostile input on %s', (db) => {
       ['truncated by 1', (key) => valid(key).slice(0, -1)],
       ['truncated by 10', (key) => valid(key).slice(0, -10)],
       ['truncated to half', (key) => valid(key).slice(0, Math.floor(valid(key).length / 2))],
-      ['with a flipped signature character', (key) => valid(key).slice(0, 3) + flip(valid(key)[3]) + valid(key).slice(4)],
+      [
+        'with a flipped signature character',
+        (key) => valid(key).slice(0, 3) + flip(valid(key)[3]) + valid(key).slice(4),
+      ],
       ['with a multi-byte character in its signature', (key) => valid(key).slice(0, 8) + 'é' + valid(key).slice(9)],
       ['with an emoji in its signature', (key) => valid(key).slice(0, 8) + '🍪' + valid(key).slice(10)],
       ['with a NUL in its signature', (key) => valid(key).slice(0, 8) + '\0' + valid(key).slice(9)],
@@ -423,7 +445,7 @@ describe.each(testDatabases())('hostile input on %s', (db) => {
           const at = dice.int(0, good.length - 1);
           return good.slice(0, at) + randomUnicode().slice(0, 2) + good.slice(at + 1);
         },
-        (key) => '$2:' + randomBytes().toString('latin1') + ':' + JSON_TEXT,
+        () => '$2:' + randomBytes().toString('latin1') + ':' + JSON_TEXT,
       ];
       const keys: string[] = [];
       for (let i = 0; i < ROW_FUZZ_COUNT; i++) keys.push(await plant(rows[i % rows.length]));

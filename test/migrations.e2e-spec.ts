@@ -20,7 +20,12 @@ describe.each(testDatabases())('the session table migration on %s', (db) => {
 
   async function checkTableAndRevert(runner: QueryRunner): Promise<void> {
     const table = await runner.getTable('session');
-    expect(table?.columns.map((column) => column.name).sort()).toEqual(['expire_date', 'session_data', 'session_key', 'version']);
+    expect(table?.columns.map((column) => column.name).sort()).toEqual([
+      'expire_date',
+      'session_data',
+      'session_key',
+      'version',
+    ]);
     expect(table?.primaryColumns.map((column) => column.name)).toEqual(['session_key']);
     expect(table?.indices.map((index) => index.columnNames)).toContainEqual(['expire_date']);
     if (db === 'mariadb') {

@@ -83,7 +83,9 @@ describe.each(testDatabases())('statements shared by concurrent requests on %s',
 
     queries.reset();
     const more = [generateSessionKey(), keys[0], generateSessionKey()];
-    const outcomes = await Promise.allSettled(more.map((key) => store.create(key, { data: 'again', expiresAt: later() })));
+    const outcomes = await Promise.allSettled(
+      more.map((key) => store.create(key, { data: 'again', expiresAt: later() })),
+    );
     expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(verbs()).toEqual(batched ? ['INSERT', 'INSERT', 'INSERT', 'INSERT'] : ['INSERT', 'INSERT', 'INSERT']);
   });
@@ -92,7 +94,8 @@ describe.each(testDatabases())('statements shared by concurrent requests on %s',
     const keys = [generateSessionKey(), generateSessionKey(), generateSessionKey(), generateSessionKey()];
     for (const key of keys) await store.create(key, { data: 'v0', expiresAt: later() });
     queries.reset();
-    const save = (version: number) => Promise.all(keys.map((key) => store.update(key, { data: `v${version + 1}`, expiresAt: later() }, version)));
+    const save = (version: number) =>
+      Promise.all(keys.map((key) => store.update(key, { data: `v${version + 1}`, expiresAt: later() }, version)));
     expect(await save(0)).toEqual([true, true, true, true]);
     expect(verbs()).toEqual(batched ? ['START', 'UPDATE', 'COMMIT'] : ['UPDATE', 'UPDATE', 'UPDATE', 'UPDATE']);
 

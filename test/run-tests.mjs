@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm test`: type-checks, then runs the whole Jest suite on SQLite and, when MariaDB answers,
-// on MariaDB as well. Under CI=true a MariaDB that does not answer fails the run.
+// `npm test`: type-checks, lints and checks the formatting, then runs the whole Jest suite on
+// SQLite and, when MariaDB answers, on MariaDB as well. Under CI=true a MariaDB that does not
+// answer fails the run.
 import { spawnSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
 
@@ -25,6 +26,9 @@ function run(command, args, env = {}) {
 }
 
 run('npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
+// Lint with zero warnings, and formatting as Prettier writes it.
+run('npx', ['eslint', '--max-warnings', '0', '.']);
+run('npx', ['prettier', '--check', '--log-level', 'warn', '.']);
 
 const databases = ['sqlite'];
 if (await mariadbAnswers()) databases.push('mariadb');
@@ -37,10 +41,21 @@ console.log(`Databases under test: ${databases.join(', ')}`);
 const runId = String(process.pid);
 const jest = spawnSync(
   'node',
-  ['--experimental-vm-modules', '--no-warnings=ExperimentalWarning', 'node_modules/jest/bin/jest.js', ...process.argv.slice(2)],
+  [
+    '--experimental-vm-modules',
+    '--no-warnings=ExperimentalWarning',
+    'node_modules/jest/bin/jest.js',
+    ...process.argv.slice(2),
+  ],
   {
     stdio: 'inherit',
-    env: { ...process.env, TEST_DATABASES: databases.join(','), TEST_MARIADB_URL: mariadbUrl, TEST_RUN_ID: runId, NODE_ENV: 'test' },
+    env: {
+      ...process.env,
+      TEST_DATABASES: databases.join(','),
+      TEST_MARIADB_URL: mariadbUrl,
+      TEST_RUN_ID: runId,
+      NODE_ENV: 'test',
+    },
   },
 );
 if (databases.includes('mariadb')) await dropRunDatabases(runId);

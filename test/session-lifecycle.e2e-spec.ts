@@ -346,7 +346,10 @@ describe.each(testDatabases())('session lifecycle over HTTP on %s (SPEC §3)', (
       const express = t.app.getHttpAdapter().getInstance();
       const key = sessionCookie(await request(express).get('/set?k=n&v=7').expect(200)).value;
       await request(express).get('/read').set('Cookie', withKey(key)).expect(200, { n: '7' });
-      const untouched = await request(express).get('/untouched').set('Cookie', withKey(key.slice(1))).expect(200);
+      const untouched = await request(express)
+        .get('/untouched')
+        .set('Cookie', withKey(key.slice(1)))
+        .expect(200);
       expect(untouched.headers['set-cookie']).toEqual([DELETION]);
     });
 

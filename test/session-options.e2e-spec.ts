@@ -80,7 +80,10 @@ describe.each(testDatabases())('session options on %s', (db) => {
       expect(sessionCookie(browser).attributes['max-age']).toBeUndefined();
 
       const date = new Date(Date.now() + 3_600_000).toISOString();
-      const fixed = await t.http().get(`/expiry?date=${encodeURIComponent(date)}`).expect(200);
+      const fixed = await t
+        .http()
+        .get(`/expiry?date=${encodeURIComponent(date)}`)
+        .expect(200);
       const maxAge = Number(sessionCookie(fixed).attributes['max-age']);
       expect(maxAge).toBeGreaterThan(3_590);
       expect(maxAge).toBeLessThanOrEqual(3_600);
@@ -114,7 +117,10 @@ describe.each(testDatabases())('session options on %s', (db) => {
       'max-age': '300',
       expires: expect.any(String),
     });
-    const read = await t.http().get('/read').set('Cookie', `sessionid=x; ${withKey(cookie.value, 'sid')}`);
+    const read = await t
+      .http()
+      .get('/read')
+      .set('Cookie', `sessionid=x; ${withKey(cookie.value, 'sid')}`);
     expect(read.body).toEqual({ id: 1, name: 'root' });
     expect(setCookies(read, 'sessionid')).toHaveLength(0);
   });
@@ -131,7 +137,10 @@ describe.each(testDatabases())('session options on %s', (db) => {
     // The next save signs the row with the current secret alone.
     await t.http().get('/set?k=more&v=1').set('Cookie', withKey(key)).expect(200);
     const resigned = (await new TypeOrmSessionStore(t.dataSource).load(key))!;
-    expect(new SessionCodec(TEST_SECRET).decode(key, resigned.data, resigned.expiresAt)?.data).toEqual({ who: 'old', more: '1' });
+    expect(new SessionCodec(TEST_SECRET).decode(key, resigned.data, resigned.expiresAt)?.data).toEqual({
+      who: 'old',
+      more: '1',
+    });
     expect(new SessionCodec(oldSecret).decode(key, resigned.data, resigned.expiresAt)).toBeUndefined();
     await t.close();
 
@@ -156,7 +165,10 @@ describe.each(testDatabases())('session options on %s', (db) => {
 
 describe('module setup', () => {
   const SETTINGS = Symbol('settings');
-  @Module({ providers: [{ provide: SETTINGS, useValue: { secret: TEST_SECRET, cookieName: 'asyncsid' } }], exports: [SETTINGS] })
+  @Module({
+    providers: [{ provide: SETTINGS, useValue: { secret: TEST_SECRET, cookieName: 'asyncsid' } }],
+    exports: [SETTINGS],
+  })
   class SettingsModule {}
 
   it('forRootAsync takes options from an injected provider, and a custom store needs no TypeORM', async () => {

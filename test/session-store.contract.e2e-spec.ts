@@ -33,7 +33,10 @@ interface Entry {
  */
 async function replicatedMariadb(): Promise<DataSource> {
   const { url, ...options } = (await testDataSourceOptions('mariadb')) as DataSourceOptions & { url: string };
-  return new DataSource({ ...options, replication: { master: { url }, slaves: [{ url }] } } as DataSourceOptions).initialize();
+  return new DataSource({
+    ...options,
+    replication: { master: { url }, slaves: [{ url }] },
+  } as DataSourceOptions).initialize();
 }
 
 const databases: { db: TestDatabase; name: string; connect(): Promise<DataSource> }[] = testDatabases().map((db) => ({
@@ -41,10 +44,15 @@ const databases: { db: TestDatabase; name: string; connect(): Promise<DataSource
   name: db,
   connect: () => createTestDataSource(db),
 }));
-if (testDatabases().includes('mariadb')) databases.push({ db: 'mariadb', name: 'mariadb (replication)', connect: replicatedMariadb });
+if (testDatabases().includes('mariadb'))
+  databases.push({ db: 'mariadb', name: 'mariadb (replication)', connect: replicatedMariadb });
 
 const stores: Entry[] = [
-  { name: 'MemorySessionStore', onDatabase: false, open: async () => ({ store: new MemorySessionStore(), close: async () => {} }) },
+  {
+    name: 'MemorySessionStore',
+    onDatabase: false,
+    open: async () => ({ store: new MemorySessionStore(), close: async () => {} }),
+  },
   ...databases.map(({ db, name, connect }): Entry => ({
     name: `TypeOrmSessionStore on ${name}`,
     onDatabase: true,
@@ -108,9 +116,7 @@ describe.each(stores)('$name', ({ open, onDatabase }) => {
   it('refuses to create over an expired row too', async () => {
     const key = generateSessionKey();
     await store.create(key, { data: 'old', expiresAt: earlier() });
-    await expect(store.create(key, { data: 'new', expiresAt: later() })).rejects.toBeInstanceOf(
-      SessionKeyTakenError,
-    );
+    await expect(store.create(key, { data: 'new', expiresAt: later() })).rejects.toBeInstanceOf(SessionKeyTakenError);
   });
 
   it('updates a row at the version it expects, raising the version, even with unchanged values', async () => {
@@ -240,10 +246,10 @@ describe.each(stores)('$name', ({ open, onDatabase }) => {
     await store.create(taken, { data: 'first', expiresAt: later() });
     const fresh = Array.from({ length: 120 }, () => generateSessionKey());
     const asked = [...fresh.slice(0, 60), taken, ...fresh.slice(60)];
-    const outcomes = await Promise.allSettled(asked.map((key) => store.create(key, { data: `new ${key}`, expiresAt: later() })));
-    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason)).toEqual([
-      new SessionKeyTakenError(),
-    ]);
+    const outcomes = await Promise.allSettled(
+      asked.map((key) => store.create(key, { data: `new ${key}`, expiresAt: later() })),
+    );
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => o.reason)).toEqual([new SessionKeyTakenError()]);
     expect(outcomes[60].status).toBe('rejected');
     expect((await store.load(taken))?.data).toBe('first');
     for (const key of fresh) expect((await store.load(key))?.data).toBe(`new ${key}`);
@@ -260,7 +266,9 @@ describe.each(stores)('$name', ({ open, onDatabase }) => {
     const keys = Array.from({ length: 130 }, () => generateSessionKey());
     for (const key of keys) await store.create(key, { data: 'old', expiresAt: later() });
     const expiry = (i: number) => new Date(Date.UTC(2031, 0, 1, 0, 0, 0, i));
-    const saved = await Promise.all(keys.map((key, i) => store.update(key, { data: `new ${i} ${key}`, expiresAt: expiry(i) }, 0)));
+    const saved = await Promise.all(
+      keys.map((key, i) => store.update(key, { data: `new ${i} ${key}`, expiresAt: expiry(i) }, 0)),
+    );
     expect(saved.every(Boolean)).toBe(true);
     for (const [i, key] of keys.entries()) {
       expect(await store.load(key)).toEqual({ data: `new ${i} ${key}`, expiresAt: expiry(i), version: 1 });
@@ -274,7 +282,9 @@ describe.each(stores)('$name', ({ open, onDatabase }) => {
     await store.update(keys[2], { data: 'moved on', expiresAt: later() }, 0);
     await store.update(keys[5], { data: 'moved on', expiresAt: later() }, 0);
     await store.delete(keys[7]);
-    const saved = await Promise.all(keys.map((key) => store.update(key, { data: `saved ${key}`, expiresAt: later() }, 0)));
+    const saved = await Promise.all(
+      keys.map((key) => store.update(key, { data: `saved ${key}`, expiresAt: later() }, 0)),
+    );
     expect(saved).toEqual([true, true, false, true, true, false, true, false]);
     const rows = await Promise.all(keys.map((key) => store.load(key)));
     expect(rows.map((row) => row && [row.data, row.version])).toEqual(
@@ -286,7 +296,9 @@ describe.each(stores)('$name', ({ open, onDatabase }) => {
     const keys = Array.from({ length: 5 }, () => generateSessionKey());
     for (const key of keys) await store.create(key, { data: 'v0', expiresAt: later() });
     const asked = [...keys, keys[0]];
-    const saved = await Promise.all(asked.map((key, i) => store.update(key, { data: `writer ${i}`, expiresAt: later() }, 0)));
+    const saved = await Promise.all(
+      asked.map((key, i) => store.update(key, { data: `writer ${i}`, expiresAt: later() }, 0)),
+    );
     // Which of the two wins depends on which reaches the row first; exactly one does.
     expect(saved.slice(1, 5)).toEqual([true, true, true, true]);
     expect([saved[0], saved[5]].sort()).toEqual([false, true]);

@@ -38,7 +38,12 @@ describe.each(testDatabases())('SessionsService on %s (sessions outside requests
   it('finds a session saved by a request, with its decoded data, key and expiry', async () => {
     const key = sessionCookie(await t.http().get('/save')).value;
     const found = await sessions.get(key);
-    expect(found).toEqual({ sessionKey: key, data: { id: 1, name: 'root' }, expireDate: expect.any(Date), verified: true });
+    expect(found).toEqual({
+      sessionKey: key,
+      data: { id: 1, name: 'root' },
+      expireDate: expect.any(Date),
+      verified: true,
+    });
     expect(Math.abs(found.expireDate.getTime() - (Date.now() + 1_209_600_000))).toBeLessThan(60_000);
     expect(await sessions.exists(key)).toBe(true);
   });

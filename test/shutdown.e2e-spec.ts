@@ -17,13 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import {
-  RequestSession,
-  Session,
-  SessionModule,
-  TypeOrmSessionStore,
-  type SessionData,
-} from '../src/session/index.js';
+import { RequestSession, Session, SessionModule, TypeOrmSessionStore, type SessionData } from '../src/session/index.js';
 import { SessionCodec } from '../src/session/session-codec.js';
 import { testDatabases, testDataSourceOptions, type TestDatabase } from './support/databases.js';
 import { TEST_SECRET } from './support/test-app.js';
@@ -128,7 +122,7 @@ describe.each(testDatabases())('closing the app with a session save in flight (%
     expect(await storedSessions()).toEqual([{ saved: 0 }]);
   });
 
-  it('also waits, after the server closed, for a request that came in during a later module\'s hook', async () => {
+  it("also waits, after the server closed, for a request that came in during a later module's hook", async () => {
     // Another global module's beforeApplicationShutdown runs after this library's first wait.
     const app = await startApp(undefined, [SlowHookModule]);
     const closing = app.close();

@@ -29,10 +29,10 @@ class FloorController {
       await query('SELECT session_data FROM session WHERE session_key = ?', [key]);
       await query('UPDATE session SET session_data = ?, version = version + 1 WHERE session_key = ?', ['{}', key]);
     } else {
-      await query('INSERT INTO session (session_key, session_data, expire_date, version) VALUES (?, ?, UTC_TIMESTAMP(3), 0)', [
-        randomBytes(16).toString('hex'),
-        '{}',
-      ]);
+      await query(
+        'INSERT INTO session (session_key, session_data, expire_date, version) VALUES (?, ?, UTC_TIMESTAMP(3), 0)',
+        [randomBytes(16).toString('hex'), '{}'],
+      );
     }
     return 'ok';
   }

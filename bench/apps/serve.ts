@@ -18,7 +18,10 @@ export class HomeController {
  * Starts a benchmark app as the demo server starts (views, Express settings) on `PORT` and
  * prints the line the benchmark waits for; returns the app.
  */
-export async function serve(module: Type, setUp?: (app: NestExpressApplication) => void): Promise<NestExpressApplication> {
+export async function serve(
+  module: Type,
+  setUp?: (app: NestExpressApplication) => void,
+): Promise<NestExpressApplication> {
   const app = configureApp(await NestFactory.create<NestExpressApplication>(module, { logger: ['error'] }));
   app.enableShutdownHooks();
   setUp?.(app);

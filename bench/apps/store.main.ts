@@ -42,7 +42,11 @@ class StoreController {
     const expiresAt = new Date(Date.now() + LIFETIME_MS);
     const row = cookie && (await this.stored(cookie));
     if (row) {
-      await this.store.update(keyOf(cookie), { data: `${row.data.slice(0, 64)}${name}=${value}`, expiresAt }, row.version);
+      await this.store.update(
+        keyOf(cookie),
+        { data: `${row.data.slice(0, 64)}${name}=${value}`, expiresAt },
+        row.version,
+      );
     } else {
       const key = generateSessionKey();
       await this.store.create(key, { data: `${name}=${value}`, expiresAt });

@@ -13,7 +13,11 @@ export interface BenchDatabase {
  * The database `name` on the server at `serverUrl`: made fresh (a leftover of an interrupted run
  * is dropped first), unless `keep` asks to reuse what a previous run left there.
  */
-export async function benchDatabase(serverUrl: URL, name: string, options: { keep?: boolean } = {}): Promise<BenchDatabase> {
+export async function benchDatabase(
+  serverUrl: URL,
+  name: string,
+  options: { keep?: boolean } = {},
+): Promise<BenchDatabase> {
   const admin = await mysql.createConnection({ uri: serverUrl.toString() });
   if (!options.keep) await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
   await admin.query(`CREATE DATABASE IF NOT EXISTS \`${name}\``);

@@ -70,7 +70,7 @@ export function startLoad(options: LoadOptions): { stop(): void; result: Promise
         overallRate: options.rate,
         duration: options.seconds ?? 600,
         headers: options.headers,
-        requests: [{ setupRequest } as autocannon.Request],
+        requests: [{ setupRequest }],
       },
       (error, r) =>
         error
@@ -96,7 +96,15 @@ async function runWrk(options: LoadOptions & { seconds: number }): Promise<LoadR
     const cookieFile = join(dir, 'cookies');
     writeFileSync(cookieFile, (options.cookies ?? []).join('\n'));
     const headers = Object.entries(options.headers ?? {}).flatMap(([name, value]) => ['-H', `${name}: ${value}`]);
-    const args = ['-t1', `-c${options.connections ?? 4}`, `-d${options.seconds}s`, '-s', 'bench/support/wrk.lua', ...headers, options.url];
+    const args = [
+      '-t1',
+      `-c${options.connections ?? 4}`,
+      `-d${options.seconds}s`,
+      '-s',
+      'bench/support/wrk.lua',
+      ...headers,
+      options.url,
+    ];
     const env = {
       ...process.env,
       WRK_PATH: options.path ?? new URL(options.url).pathname,
@@ -104,12 +112,22 @@ async function runWrk(options: LoadOptions & { seconds: number }): Promise<LoadR
       WRK_KEYS: String(HOT_KEYS),
     };
     const stdout = await new Promise<string>((resolve, reject) =>
-      execFile('wrk', args, { env }, (error, out, err) => (error ? reject(new Error(`wrk failed: ${err || error.message}`)) : resolve(out))),
+      execFile('wrk', args, { env }, (error, out, err) =>
+        error ? reject(new Error(`wrk failed: ${err || error.message}`)) : resolve(out),
+      ),
     );
     const line = /^wrk-result (.*)$/m.exec(stdout)?.[1];
     if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
     const r = JSON.parse(line) as Omit<LoadResult, 'rps'> & { micros: number };
-    return { requests: r.requests, errors: r.errors, non2xx: r.non2xx, rps: r.requests / (r.micros / 1e6), p50: r.p50, p99: r.p99, max: r.max };
+    return {
+      requests: r.requests,
+      errors: r.errors,
+      non2xx: r.non2xx,
+      rps: r.requests / (r.micros / 1e6),
+      p50: r.p50,
+      p99: r.p99,
+      max: r.max,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

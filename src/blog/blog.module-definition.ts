@@ -7,7 +7,5 @@ export interface BlogModuleOptions {
   password?: string;
 }
 
-export const {
-  ConfigurableModuleClass: BlogConfigurableModule,
-  MODULE_OPTIONS_TOKEN: BLOG_OPTIONS,
-} = new ConfigurableModuleBuilder<BlogModuleOptions>().setClassMethodName('forRoot').build();
+export const { ConfigurableModuleClass: BlogConfigurableModule, MODULE_OPTIONS_TOKEN: BLOG_OPTIONS } =
+  new ConfigurableModuleBuilder<BlogModuleOptions>().setClassMethodName('forRoot').build();

@@ -2,8 +2,7 @@ import { Controller, Get, Render } from '@nestjs/common';
 import { Session } from '../session/index.js';
 import type { BlogSession } from './blog-session.js';
 
-const escapeHtml = (value: unknown) =>
-  String(value).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
+const escapeHtml = (value: unknown) => String(value).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
 /** The tutorial's first views: the test cookie, and saving, reading and deleting session data. */
 @Controller()

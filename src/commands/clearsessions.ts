@@ -21,11 +21,16 @@ async function main(argv: string[]): Promise<number> {
     const sessions = app.get(SessionsService);
     if (args.dryRun) {
       const { live, expired } = await sessions.count();
-      console.log(`clearsessions: would delete ${format(expired)} expired sessions; ${format(live)} live ones stay (dry run).`);
+      console.log(
+        `clearsessions: would delete ${format(expired)} expired sessions; ${format(live)} live ones stay (dry run).`,
+      );
       return 0;
     }
     const progress = process.stderr.isTTY ? terminalProgress() : undefined;
-    const { deleted, batches, elapsedMs } = await sessions.clearExpired({ batchSize: args.batchSize, onProgress: progress });
+    const { deleted, batches, elapsedMs } = await sessions.clearExpired({
+      batchSize: args.batchSize,
+      onProgress: progress,
+    });
     if (progress) process.stderr.write('\n');
     console.log(
       `clearsessions: deleted ${format(deleted)} expired sessions in ${(elapsedMs / 1000).toFixed(2)} s ` +

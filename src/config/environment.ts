@@ -48,7 +48,8 @@ const FALSE = ['false', '0', 'no', 'off'];
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
   const text = (name: string) => {
     const value = raw[name];
-    return value === undefined || value === '' ? undefined : String(value);
+    // Environment variables are text; a validate() caller may hand over numbers or booleans.
+    return value === undefined || value === '' ? undefined : typeof value === 'string' ? value : JSON.stringify(value);
   };
   const integer = (name: string, min: number, max: number) => {
     const value = text(name);

@@ -13,7 +13,9 @@ export function describeStartupFailure(error: Error, databaseUrl = process.env.D
     lines.push('The demo server takes the secret from SESSION_SECRET, e.g. SESSION_SECRET=$(openssl rand -hex 32).');
   }
   if (DATABASE_FAILURE.test(error.message)) {
-    const where = databaseUrl ? `DATABASE_URL=${redactUrl(databaseUrl)}` : 'the default SQLite file (DATABASE_URL unset)';
+    const where = databaseUrl
+      ? `DATABASE_URL=${redactUrl(databaseUrl)}`
+      : 'the default SQLite file (DATABASE_URL unset)';
     lines.push(`Check the database: ${where}.`);
   }
   return lines;

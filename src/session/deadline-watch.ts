@@ -52,7 +52,13 @@ export class DeadlineWatch {
   }
 
   private append(reject: (error: Error) => void, late: (() => Error) | undefined): Watched {
-    const watched: Watched = { due: performance.now() + this.timeoutMs, reject, late, previous: this.newest, next: undefined };
+    const watched: Watched = {
+      due: performance.now() + this.timeoutMs,
+      reject,
+      late,
+      previous: this.newest,
+      next: undefined,
+    };
     if (this.newest) this.newest.next = watched;
     else this.oldest = watched;
     this.newest = watched;

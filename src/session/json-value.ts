@@ -38,9 +38,9 @@ function findProblem(value: unknown, path: string, ancestors: Set<object>): stri
 function findObjectProblem(value: object, path: string, ancestors: Set<object>): string | undefined {
   if (ancestors.has(value)) return `${path} refers back to itself (a cycle)`;
   const isArray = Array.isArray(value);
-  const proto = Object.getPrototypeOf(value);
+  const proto = Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null;
   if (!isArray && proto !== Object.prototype && proto !== null) {
-    const name = proto?.constructor?.name ?? 'an object with a custom prototype';
+    const name = proto.constructor?.name ?? 'an object with a custom prototype';
     return `${path} is a ${name}; store a plain object, array or string (e.g. date.toISOString())`;
   }
   ancestors.add(value);

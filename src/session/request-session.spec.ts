@@ -79,7 +79,10 @@ describe('RequestSession', () => {
       const s = loaded({ a: 1, b: 'x' });
       expect(s.keys()).toEqual(['a', 'b']);
       expect(s.values()).toEqual([1, 'x']);
-      expect(s.entries()).toEqual([['a', 1], ['b', 'x']]);
+      expect(s.entries()).toEqual([
+        ['a', 1],
+        ['b', 'x'],
+      ]);
     });
 
     it('toJSON() returns a copy', () => {
@@ -186,7 +189,10 @@ describe('RequestSession', () => {
       expect([s.has(EXPIRY_KEY), s.getExpiryAge(NOW), s.getExpireAtBrowserClose()]).toEqual([false, COOKIE_AGE, true]);
     });
 
-    it.each([['NaN', NaN], ['an invalid Date', new Date('nope')]])('setExpiry(%s) throws RangeError', (_label, value) => {
+    it.each([
+      ['NaN', NaN],
+      ['an invalid Date', new Date('nope')],
+    ])('setExpiry(%s) throws RangeError', (_label, value) => {
       const s = fresh();
       expect(() => s.setExpiry(value)).toThrow(RangeError);
       expect([s.has(EXPIRY_KEY), s.modified]).toEqual([false, false]);
@@ -233,7 +239,7 @@ describe('RequestSession', () => {
     expect(s.getExpiryAge()).toBe(1_209_600);
     expect(s.testCookieWorked()).toBe(false);
     expect(pendingJson(s, false)).toBe('{"__proto__":{"_session_expiry":5,"testcookie":"worked"}}');
-    s.update({ __proto__: 'again' } as never);
+    s.update({ __proto__: 'again' });
     expect(Object.getPrototypeOf(s.toJSON())).toBe(Object.prototype);
   });
 

@@ -111,6 +111,11 @@ describe('resolveSessionOptions', () => {
       { secret: GOOD_SECRET, cookieName: '__Host-sid', cookieAge: 60, cookiePath: '/app', cookieDomain: 'a.com' },
       'production',
     );
-    expect(resolved).toMatchObject({ cookieName: '__Host-sid', cookieAge: 60, cookiePath: '/app', cookieDomain: 'a.com' });
+    expect(resolved).toMatchObject({
+      cookieName: '__Host-sid',
+      cookieAge: 60,
+      cookiePath: '/app',
+      cookieDomain: 'a.com',
+    });
   });
 });

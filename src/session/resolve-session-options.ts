@@ -77,16 +77,17 @@ function checkCookieOptions(options: ResolvedSessionOptions): void {
     throw new SessionConfigError(`SessionModule: clearExpiredEvery must be a number of seconds above 0, got ${every}.`);
   }
   if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(options.cookieName)) {
-    throw new SessionConfigError(
-      `SessionModule: cookieName "${options.cookieName}" is not a valid cookie name.`,
-    );
+    throw new SessionConfigError(`SessionModule: cookieName "${options.cookieName}" is not a valid cookie name.`);
   }
   if (!SAME_SITE_VALUES.includes(options.cookieSameSite)) {
     throw new SessionConfigError(
       `SessionModule: cookieSameSite must be 'Lax', 'Strict', 'None' or false, got ${String(options.cookieSameSite)}.`,
     );
   }
-  for (const [name, value] of [['cookiePath', options.cookiePath], ['cookieDomain', options.cookieDomain]]) {
+  for (const [name, value] of [
+    ['cookiePath', options.cookiePath],
+    ['cookieDomain', options.cookieDomain],
+  ]) {
     if (value !== undefined && /[;\r\n]/.test(value)) {
       throw new SessionConfigError(`SessionModule: ${name} must not contain ';' or line breaks.`);
     }

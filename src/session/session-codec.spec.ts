@@ -145,7 +145,7 @@ describe('SessionCodec row integrity', () => {
 
   it('never throws on random text or random bytes (2,000 seeded rows)', () => {
     let seed = 7;
-    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32);
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) >>> 0) / 2 ** 32;
     for (let i = 0; i < 2_000; i++) {
       const length = Math.floor(random() * 120);
       const chars = Array.from({ length }, () => String.fromCodePoint(Math.floor(random() * 0x10ffff) & ~0x800));

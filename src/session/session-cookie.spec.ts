@@ -67,7 +67,9 @@ describe('SessionCookie.read', () => {
 describe('SessionCookie.set and delete', () => {
   it('sends the key with expires, Max-Age and the default attributes', () => {
     const expires = new Date(NOW.getTime() + 1209600 * 1000).toUTCString();
-    expect(setCookie({}, 1209600)).toBe(`sessionid=${KEY}; expires=${expires}; Max-Age=1209600; HttpOnly; Path=/; SameSite=Lax`);
+    expect(setCookie({}, 1209600)).toBe(
+      `sessionid=${KEY}; expires=${expires}; Max-Age=1209600; HttpOnly; Path=/; SameSite=Lax`,
+    );
   });
 
   it('leaves out expires and Max-Age for a browser-session cookie', () => {
@@ -75,7 +77,10 @@ describe('SessionCookie.set and delete', () => {
   });
 
   it('shows the configured attributes', () => {
-    const header = setCookie({ cookieDomain: 'example.com', cookieSecure: true, cookieSameSite: 'Strict', cookiePath: '/app' }, 60);
+    const header = setCookie(
+      { cookieDomain: 'example.com', cookieSecure: true, cookieSameSite: 'Strict', cookiePath: '/app' },
+      60,
+    );
     expect(header).toContain('; Domain=example.com');
     expect(header).toContain('; Secure');
     expect(header).toContain('; SameSite=Strict');

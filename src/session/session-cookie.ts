@@ -24,8 +24,7 @@ export class SessionCookie {
     const httpOnly = options.cookieHttpOnly ? '; HttpOnly' : '';
     this.attributes = `${domain}${httpOnly}${path}${sameSite}${secure}`;
     // As Django deletes it: no HttpOnly, Secure only where the browser insists on it.
-    const deletionSecure =
-      options.cookieSameSite === 'None' || /^__(Secure|Host)-/.test(this.name) ? '; Secure' : '';
+    const deletionSecure = options.cookieSameSite === 'None' || /^__(Secure|Host)-/.test(this.name) ? '; Secure' : '';
     this.deletion = `${this.name}=""${domain}; expires=${EPOCH}; Max-Age=0${path}${sameSite}${deletionSecure}`;
   }
 
@@ -38,7 +37,7 @@ export class SessionCookie {
     const name = this.name;
     // A scan rather than split-and-trim: this runs on every request, and allocates nothing but
     // the value it returns.
-    for (let start = 0; start < header.length; ) {
+    for (let start = 0; start < header.length;) {
       let end = header.indexOf(';', start);
       if (end === -1) end = header.length;
       const nameStart = skipOws(header, start, end);
@@ -95,8 +94,10 @@ export function varyOnCookie(res: ServerResponse): void {
     res.setHeader('Vary', 'Cookie');
     return;
   }
-  const fields = String(current).split(',').map((field) => field.trim().toLowerCase());
-  if (!fields.includes('cookie') && !fields.includes('*')) res.setHeader('Vary', `${current}, Cookie`);
+  const fields = String(current)
+    .split(',')
+    .map((field) => field.trim().toLowerCase());
+  if (!fields.includes('cookie') && !fields.includes('*')) res.setHeader('Vary', `${String(current)}, Cookie`);
 }
 
 function appendHeader(res: ServerResponse, name: string, value: string): void {

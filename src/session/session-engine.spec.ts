@@ -26,9 +26,22 @@ const saveEveryRequest = new WeakMap<SessionEngine, boolean>();
  * What the end of a request does with `session`, by the response policy: a flushed session's
  * row deleted, and when `mayWrite` (a status below 500) and the session must be saved, a save.
  */
-async function persist(engine: SessionEngine, session: RequestSession, mayWrite: boolean): Promise<SavedSession | undefined> {
-  const request = { cookieSent: false, cookieWellFormed: false, saveEveryRequest: saveEveryRequest.get(engine) ?? false };
-  const facts = { empty: session.isEmpty(), changed: session.isChanged(), key: session.sessionKey, rowKey: engine.rowKeyOf(session) };
+async function persist(
+  engine: SessionEngine,
+  session: RequestSession,
+  mayWrite: boolean,
+): Promise<SavedSession | undefined> {
+  const request = {
+    cookieSent: false,
+    cookieWellFormed: false,
+    saveEveryRequest: saveEveryRequest.get(engine) ?? false,
+  };
+  const facts = {
+    empty: session.isEmpty(),
+    changed: session.isChanged(),
+    key: session.sessionKey,
+    rowKey: engine.rowKeyOf(session),
+  };
   if (mustDeleteRow(facts)) await engine.deleteRow(session);
   return mustSave(request, facts, mayWrite ? 200 : 500) ? engine.save(session) : undefined;
 }
@@ -91,10 +104,20 @@ describe('SessionEngine', () => {
     it('logs one warning for a row that fails verification, and nothing worse', async () => {
       const { store, engine, key } = await withRow();
       const row = (await store.load(key))!;
-      await store.update(key, { data: row.data.slice(0, 8) + 'é' + row.data.slice(9), expiresAt: row.expiresAt }, row.version);
+      await store.update(
+        key,
+        { data: row.data.slice(0, 8) + 'é' + row.data.slice(9), expiresAt: row.expiresAt },
+        row.version,
+      );
       const seen: string[] = [];
       const record = (level: string) => (message: unknown) => void seen.push(`${level}: ${String(message)}`);
-      Logger.overrideLogger({ log: record('log'), error: record('error'), warn: record('warn'), debug: record('debug'), verbose: record('verbose') });
+      Logger.overrideLogger({
+        log: record('log'),
+        error: record('error'),
+        warn: record('warn'),
+        debug: record('debug'),
+        verbose: record('verbose'),
+      });
       try {
         await engine.open(key);
       } finally {

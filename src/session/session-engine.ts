@@ -103,7 +103,12 @@ export class SessionEngine {
    * (a login) the old row then goes — but only once the new row holds every write that reached
    * the old one, so that no write answered meanwhile is lost.
    */
-  private async create(session: RequestSession, key: string, old: StoredRow | undefined, now: Date): Promise<SavedRow & { key: string }> {
+  private async create(
+    session: RequestSession,
+    key: string,
+    old: StoredRow | undefined,
+    now: Date,
+  ): Promise<SavedRow & { key: string }> {
     const json = session.json();
     this.checkSize(json);
     key = await this.rows.insert(key, json, session.getExpiryDate(now));
@@ -125,7 +130,13 @@ export class SessionEngine {
    * Deletes the row `old` if it is still at the version `moved` includes; else first carries the
    * newer writes into `moved` (with this request's changes on top) and tries again.
    */
-  private async retire(old: string, current: RowState, moved: SavedRow & { key: string }, includes: number, changes: SessionChanges): Promise<undefined> {
+  private async retire(
+    old: string,
+    current: RowState,
+    moved: SavedRow & { key: string },
+    includes: number,
+    changes: SessionChanges,
+  ): Promise<undefined> {
     for (let attempt = 1; ; attempt++) {
       if (current.version !== includes) {
         const data = applySessionChanges(JSON.parse(current.json) as SessionData, changes);

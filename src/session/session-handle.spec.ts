@@ -43,7 +43,7 @@ describe('SessionHandle', () => {
       res.end('body');
       // The commit, when there is one, ends the response a few turns later.
       for (let i = 0; i < 20 && ended.length === 0; i++) await new Promise((resolve) => setImmediate(resolve));
-      return { res, ended, cookies: ([] as string[]).concat(res.getHeader('set-cookie') as string[] ?? []) };
+      return { res, ended, cookies: ([] as string[]).concat((res.getHeader('set-cookie') as string[]) ?? []) };
     };
     return { ...parts, store, request };
   }
@@ -86,7 +86,7 @@ describe('SessionHandle', () => {
     expect(await store.exists(key!)).toBe(true);
   });
 
-  it('answers a save that fails with its status and JSON body, in place of the handler\'s', async () => {
+  it("answers a save that fails with its status and JSON body, in place of the handler's", async () => {
     class DownStore extends MemorySessionStore {
       override async create(): Promise<void> {
         throw new Error('connection refused');
@@ -102,7 +102,7 @@ describe('SessionHandle', () => {
     const { store, request } = await setUp();
     const { cookies } = await request(undefined, async (handle) => {
       (await handle.load()).set('user', 42);
-      handle.commit(500);
+      await handle.commit(500);
     });
     expect(cookies).toEqual([]);
     expect((await store.count()).live).toBe(0);

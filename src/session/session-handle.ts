@@ -6,7 +6,15 @@ import type { RequestSession } from './request-session.js';
 import { varyOnCookie, type SessionCookie } from './session-cookie.js';
 import type { SessionEngine } from './session-engine.js';
 import { isWellFormedSessionKey } from './session-key.js';
-import { isIdle, mustDeleteCookie, mustDeleteRow, mustSave, mustSetCookie, type RequestFacts, type SessionFacts } from './session-policy.js';
+import {
+  isIdle,
+  mustDeleteCookie,
+  mustDeleteRow,
+  mustSave,
+  mustSetCookie,
+  type RequestFacts,
+  type SessionFacts,
+} from './session-policy.js';
 import { SESSION_HANDLE } from './session.constants.js';
 
 const logger = new Logger('SessionHandle');
@@ -77,7 +85,13 @@ export class SessionHandle {
 
   private async commitWhenLoaded(status: number): Promise<void> {
     // A load that failed has been answered (503) where it was awaited; there is nothing to save.
-    if (!(await this.loading!.then(() => true, () => false))) return;
+    if (
+      !(await this.loading!.then(
+        () => true,
+        () => false,
+      ))
+    )
+      return;
     if (!isIdle(this.request, this.facts(this.session!), status)) await this.apply(status);
   }
 

@@ -42,7 +42,12 @@ describe('isWellFormedSessionKey', () => {
     ['a short key', 'abc123'],
     ['31 characters', 'a'.repeat(31)],
     ['33 characters', 'a'.repeat(33)],
-    ['an upper-case key', generateSessionKey().toUpperCase().replace(/^[0-9]/, 'A')],
+    [
+      'an upper-case key',
+      generateSessionKey()
+        .toUpperCase()
+        .replace(/^[0-9]/, 'A'),
+    ],
     ['a key with one upper-case letter', 'A' + 'a'.repeat(31)],
     ['unicode letters', 'é'.repeat(32)],
     ['a key with a space', 'a'.repeat(15) + ' ' + 'a'.repeat(16)],

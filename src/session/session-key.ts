@@ -16,7 +16,7 @@ const keyBytes = Buffer.alloc(SESSION_KEY_LENGTH);
 
 /** A new session key from the operating system's CSPRNG. */
 export function generateSessionKey(): string {
-  for (let length = 0; length < SESSION_KEY_LENGTH; ) {
+  for (let length = 0; length < SESSION_KEY_LENGTH;) {
     if (poolOffset === pool.length) {
       randomFillSync(pool);
       poolOffset = 0;

@@ -65,8 +65,9 @@ export interface SessionModuleOptions {
 }
 
 /** {@link SessionModuleOptions} with every default filled in and every value checked. */
-export interface ResolvedSessionOptions
-  extends Required<Omit<SessionModuleOptions, 'cookieDomain' | 'store' | 'clearExpiredEvery'>> {
+export interface ResolvedSessionOptions extends Required<
+  Omit<SessionModuleOptions, 'cookieDomain' | 'store' | 'clearExpiredEvery'>
+> {
   cookieDomain: string | undefined;
   clearExpiredEvery: number | undefined;
   store: SessionStore | undefined;

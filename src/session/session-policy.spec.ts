@@ -1,4 +1,14 @@
-import { isIdle, mustDeleteCookie, mustDeleteRow, mustReadAtEnd, mustSave, mustSetCookie, varies, type RequestFacts, type SessionFacts } from './session-policy.js';
+import {
+  isIdle,
+  mustDeleteCookie,
+  mustDeleteRow,
+  mustReadAtEnd,
+  mustSave,
+  mustSetCookie,
+  varies,
+  type RequestFacts,
+  type SessionFacts,
+} from './session-policy.js';
 
 const KEY = 'a'.repeat(32);
 const request = (facts: Partial<RequestFacts> = {}): RequestFacts => ({
@@ -7,7 +17,13 @@ const request = (facts: Partial<RequestFacts> = {}): RequestFacts => ({
   saveEveryRequest: false,
   ...facts,
 });
-const session = (facts: Partial<SessionFacts> = {}): SessionFacts => ({ empty: false, changed: false, key: KEY, rowKey: KEY, ...facts });
+const session = (facts: Partial<SessionFacts> = {}): SessionFacts => ({
+  empty: false,
+  changed: false,
+  key: KEY,
+  rowKey: KEY,
+  ...facts,
+});
 
 describe("the response policy (Django's SessionMiddleware)", () => {
   describe('Vary: Cookie', () => {
@@ -22,9 +38,11 @@ describe("the response policy (Django's SessionMiddleware)", () => {
       expect(mustSave(request({ saveEveryRequest: true }), session(), 200)).toBe(true);
     });
     it('never saves an empty session, modified or not', () => {
-      expect(mustSave(request({ saveEveryRequest: true }), session({ empty: true, changed: true, key: null }), 200)).toBe(false);
+      expect(
+        mustSave(request({ saveEveryRequest: true }), session({ empty: true, changed: true, key: null }), 200),
+      ).toBe(false);
     });
-    it("does not save for a 5xx response, but does for a 4xx", () => {
+    it('does not save for a 5xx response, but does for a 4xx', () => {
       expect(mustSave(request(), session({ changed: true }), 500)).toBe(false);
       expect(mustSave(request(), session({ changed: true }), 503)).toBe(false);
       expect(mustSave(request(), session({ changed: true }), 404)).toBe(true);

@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  type BeforeApplicationShutdown,
-  type OnApplicationShutdown,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import { CommitsInFlight } from './commits-in-flight.js';
 import type { ResolvedSessionOptions } from './session-options.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';

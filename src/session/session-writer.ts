@@ -54,7 +54,10 @@ const MAX_COALESCED = 1_000;
  */
 @Injectable()
 export class SessionWriter {
-  private readonly queue = new SessionSaveQueue<Save, RowState>((key, saves, state) => this.runTurn(key, saves, state), MAX_COALESCED);
+  private readonly queue = new SessionSaveQueue<Save, RowState>(
+    (key, saves, state) => this.runTurn(key, saves, state),
+    MAX_COALESCED,
+  );
   private readonly deadlines: DeadlineWatch;
 
   constructor(
@@ -145,10 +148,15 @@ export class SessionWriter {
       if (size > max) throw new SessionDataTooLargeError(size, max);
       return { json: own, expiresAt, merged: false };
     }
-    const { data, json } = mergeChanges(from.json, saves.map((save) => save.update!.changes), max, (index, size) => {
-      saves[index].settled = true;
-      saves[index].reject(new SessionDataTooLargeError(size, max));
-    });
+    const { data, json } = mergeChanges(
+      from.json,
+      saves.map((save) => save.update!.changes),
+      max,
+      (index, size) => {
+        saves[index].settled = true;
+        saves[index].reject(new SessionDataTooLargeError(size, max));
+      },
+    );
     return { json, expiresAt: expiryDate(data[EXPIRY_KEY], this.options.cookieAge, new Date()), merged: true };
   }
 }

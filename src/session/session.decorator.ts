@@ -44,11 +44,12 @@ export function Session(): ParameterDecorator {
  * }
  * ```
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- untyped sessions read as any, as express-session's do
 export function loadSession<T extends object = Record<string, any>>(
   contextOrRequest: ExecutionContext | object,
 ): Promise<RequestSession<T>> {
   const request = isExecutionContext(contextOrRequest)
-    ? contextOrRequest.switchToHttp().getRequest()
+    ? contextOrRequest.switchToHttp().getRequest<object>()
     : contextOrRequest;
   return handleFor(request).load() as unknown as Promise<RequestSession<T>>;
 }

@@ -25,7 +25,8 @@ export class SessionInterceptor implements NestInterceptor {
     if (!handle) return next.handle();
     const handler = context.getHandler();
     const res = context.getArgByIndex<ServerResponse>(1);
-    const status = (): number => Reflect.getMetadata(HTTP_CODE_METADATA, handler) ?? res.statusCode;
+    const status = (): number =>
+      (Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined) ?? res.statusCode;
     const run = () => savedAfter(next.handle(), () => handle.commit(status()));
     return Reflect.getMetadata(USES_SESSION, handler) ? handle.load().then(run) : run();
   }

@@ -75,6 +75,7 @@ export class SessionsService {
    * The session under `key` with the dictionary API of a request, to change and then `save()`;
    * a new, empty session when `key` is omitted, unknown or expired (its key is made on save).
    */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as loadSession()
   open<T extends object = Record<string, any>>(key: string | null = null): Promise<RequestSession<T>> {
     return this.engine.open(key) as unknown as Promise<RequestSession<T>>;
   }
@@ -121,7 +122,8 @@ export class SessionsService {
     const started = performance.now();
     let deleted = 0;
     let batches = 0;
-    const batchesOf = this.store.clearExpiredInBatches?.(now, batchSize) ?? clearExpiredByLimit(this.store, now, batchSize);
+    const batchesOf =
+      this.store.clearExpiredInBatches?.(now, batchSize) ?? clearExpiredByLimit(this.store, now, batchSize);
     for await (const removed of batchesOf) {
       deleted += removed;
       batches += 1;

@@ -25,7 +25,10 @@ export class TimedStore {
     @Inject(RESOLVED_SESSION_OPTIONS) options: ResolvedSessionOptions,
     @Inject(SessionStore) private readonly store: SessionStore,
   ) {
-    this.deadlines = new DeadlineWatch(options.storeTimeout, () => new Error(`no answer within ${options.storeTimeout} ms`));
+    this.deadlines = new DeadlineWatch(
+      options.storeTimeout,
+      () => new Error(`no answer within ${options.storeTimeout} ms`),
+    );
   }
 
   load(key: string): Promise<StoredSession | undefined> {

@@ -131,7 +131,12 @@ export class ProbeController {
 
   /** Loads the session, waits `ms`, then sets `k` — a request that overlaps others. */
   @Get('slow-set')
-  async slowSet(@Session() session: ProbeSession, @Query('k') key: string, @Query('v') value: string, @Query('ms') ms: string) {
+  async slowSet(
+    @Session() session: ProbeSession,
+    @Query('k') key: string,
+    @Query('v') value: string,
+    @Query('ms') ms: string,
+  ) {
     await new Promise((resolve) => setTimeout(resolve, Number(ms)));
     session.set(key, value);
     return 'ok';
@@ -171,7 +176,8 @@ export class ProbeController {
   @Get('cart/add')
   addToCart(@Session() session: ProbeSession, @Query('item') item: string) {
     const cart = session.get('cart');
-    if (cart) cart.push(item); // changed in place: no set(), no modified flag
+    if (cart)
+      cart.push(item); // changed in place: no set(), no modified flag
     else session.set('cart', [item]);
     return 'added';
   }

@@ -71,7 +71,7 @@ export interface SetCookie {
 /** The `Set-Cookie` headers of a response for cookie `name`. */
 export function setCookies(res: { headers: Record<string, unknown> }, name = 'sessionid'): SetCookie[] {
   const header = res.headers['set-cookie'];
-  const lines = header === undefined ? [] : Array.isArray(header) ? header : [String(header)];
+  const lines = header === undefined ? [] : Array.isArray(header) ? (header as string[]) : [header as string];
   return lines.map(parseSetCookie).filter((cookie) => cookie.name === name);
 }
 

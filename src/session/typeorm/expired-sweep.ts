@@ -35,7 +35,11 @@ export async function* sweepExpiredByKey(
       await runner.startTransaction('READ COMMITTED');
       let affected: number | undefined;
       try {
-        ({ affected } = await runner.query(bound ? deleteRange : deleteRest, bound ? [after, bound, now] : [after, now], true));
+        ({ affected } = await runner.query(
+          bound ? deleteRange : deleteRest,
+          bound ? [after, bound, now] : [after, now],
+          true,
+        ));
         await runner.commitTransaction();
       } catch (error) {
         await runner.rollbackTransaction();

@@ -85,7 +85,10 @@ export class SessionBatches {
   private async insertGroup(rows: NewRow[]): Promise<(Error | undefined)[]> {
     if (rows.length > 1) {
       try {
-        await this.run(this.sql.insertMany(rows.length), rows.flatMap((row) => [row.key, row.data, row.expires]));
+        await this.run(
+          this.sql.insertMany(rows.length),
+          rows.flatMap((row) => [row.key, row.data, row.expires]),
+        );
         return rows.map(() => undefined);
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
@@ -129,4 +132,3 @@ function groupBySize<Row extends NewRow>(rows: Row[], limit: number): Row[][] {
   }
   return groups;
 }
-

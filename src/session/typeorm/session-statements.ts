@@ -51,7 +51,6 @@ export interface Statements {
   sweep?: SweepTable;
 }
 
-
 export function buildStatements(dataSource: DataSource): Statements {
   const { driver } = dataSource;
   const meta = dataSource.getMetadata(SessionEntity);
@@ -74,7 +73,10 @@ export function buildStatements(dataSource: DataSource): Statements {
   const list = (from: number, count: number) => Array.from({ length: count }, (_, i) => p(from + i)).join(', ');
   return {
     load: `SELECT ${selected} FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
-    loadMany: memoize((count) => `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE ${key} IN (${list(0, count)}) AND ${expires} > ${p(count)}`),
+    loadMany: memoize(
+      (count) =>
+        `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE ${key} IN (${list(0, count)}) AND ${expires} > ${p(count)}`,
+    ),
     exists: `SELECT 1 AS found FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
     insert: `INSERT INTO ${table} (${key}, ${data}, ${expires}, ${version}) VALUES (${p(0)}, ${p(1)}, ${p(2)}, 0)`,
     insertMany: memoize(
@@ -86,7 +88,8 @@ export function buildStatements(dataSource: DataSource): Statements {
       `UPDATE ${table} SET ${data} = ${p(0)}, ${expires} = ${p(1)}, ${version} = ${next} ` +
       `WHERE ${key} = ${p(2)} AND ${version} = ${p(3)}`,
     updateMany: memoize((count) => {
-      const each = (from: number) => Array.from({ length: count }, (_, i) => `WHEN ${p(from + 2 * i)} THEN ${p(from + 2 * i + 1)}`).join(' ');
+      const each = (from: number) =>
+        Array.from({ length: count }, (_, i) => `WHEN ${p(from + 2 * i)} THEN ${p(from + 2 * i + 1)}`).join(' ');
       return (
         `UPDATE ${table} SET ${data} = CASE ${key} ${each(0)} END, ${expires} = CASE ${key} ${each(2 * count)} END, ` +
         `${version} = ${next} WHERE ${key} IN (${list(4 * count, count)}) AND ${version} = CASE ${key} ${each(5 * count)} END`
@@ -125,7 +128,8 @@ function batchDelete(type: string, table: string, where: string): (limit: number
   if (isMysql(type)) return (limit) => `DELETE FROM ${table} WHERE ${where} LIMIT ${limit}`;
   const rowId = type === 'postgres' ? 'ctid' : isEmbedded(type) ? 'rowid' : undefined;
   if (!rowId) return () => `DELETE FROM ${table} WHERE ${where}`;
-  return (limit) => `DELETE FROM ${table} WHERE ${rowId} IN (SELECT ${rowId} FROM ${table} WHERE ${where} LIMIT ${limit})`;
+  return (limit) =>
+    `DELETE FROM ${table} WHERE ${rowId} IN (SELECT ${rowId} FROM ${table} WHERE ${where} LIMIT ${limit})`;
 }
 
 /** `build`, remembering its statements by size (one per batch size). */

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { GuardedPool, StatementTimeoutError, type MysqlConnection, type MysqlPool } from './mysql-guarded-pool.js';
 import { isMysql } from './database-type.js';
-import type { StatementResult, StatementRunner, TransactionRunner } from './statement-result.js';
+import type { StatementRunner, TransactionRunner } from './statement-result.js';
 
 interface SqliteStatement {
   reader: boolean;
@@ -42,7 +42,9 @@ export function createStatementRunner(dataSource: DataSource, timeoutMs: number)
 export function createTransactionRunner(dataSource: DataSource, timeoutMs: number): TransactionRunner | undefined {
   if (!isMysql(dataSource.options.type)) return undefined;
   const pool = mysqlPool(dataSource);
-  const begin = pool ? mysqlConnection(new GuardedPool(pool, timeoutMs), dataSource) : queryRunnerConnection(dataSource);
+  const begin = pool
+    ? mysqlConnection(new GuardedPool(pool, timeoutMs), dataSource)
+    : queryRunnerConnection(dataSource);
   return async (work) => {
     const connection = await begin();
     const run = connection.run;
@@ -73,7 +75,6 @@ function logged(dataSource: DataSource, run: StatementRunner): StatementRunner {
     return run(sql, parameters);
   };
 }
-
 
 function mysqlPool(dataSource: DataSource): MysqlPool | undefined {
   const driver = dataSource.driver as unknown as { pool?: MysqlPool };
@@ -121,7 +122,9 @@ function sqliteRunner(database: SqliteDatabase): StatementRunner {
   return async (sql, parameters) => {
     let statement = statements.get(sql);
     if (!statement) statements.set(sql, (statement = database.prepare(sql)));
-    return statement.reader ? { records: statement.all(...parameters) } : { affected: statement.run(...parameters).changes };
+    return statement.reader
+      ? { records: statement.all(...parameters) }
+      : { affected: statement.run(...parameters).changes };
   };
 }
 

@@ -5,7 +5,14 @@ import type { SessionCounts, SessionRecord, SessionStore, StoredSession } from '
 import { isEmbedded, isMysql } from './database-type.js';
 import { sweepExpiredByKey } from './expired-sweep.js';
 import { SessionBatches } from './session-batches.js';
-import { buildStatements, utc, type ChangedRow, type LoadedRow, type NewRow, type Statements } from './session-statements.js';
+import {
+  buildStatements,
+  utc,
+  type ChangedRow,
+  type LoadedRow,
+  type NewRow,
+  type Statements,
+} from './session-statements.js';
 import { SessionEntity } from './session.entity.js';
 import type { StatementResult, StatementRunner, TransactionRunner } from './statement-result.js';
 import { createStatementRunner, createTransactionRunner } from './statement-runner.js';
@@ -44,11 +51,16 @@ export class TypeOrmSessionStore implements SessionStore {
     this.sql = buildStatements(dataSource);
     this.statementTimeout = options.statementTimeout ?? DEFAULT_STATEMENT_TIMEOUT;
     this.expireDateColumn = dataSource.getMetadata(SessionEntity).findColumnWithPropertyName('expireDate')!;
-    this.batches = new SessionBatches(this.sql, (sql, parameters) => this.run(sql, parameters), () => this.transaction());
+    this.batches = new SessionBatches(
+      this.sql,
+      (sql, parameters) => this.run(sql, parameters),
+      () => this.transaction(),
+    );
     if (options.batching ?? !isEmbedded(dataSource.options.type)) {
       this.loads = new TurnBatcher((keys) => this.loadRows(keys), MAX_BATCH);
       this.inserts = new TurnBatcher((rows) => this.batches.insertRows(rows), MAX_BATCH);
-      if (isMysql(dataSource.options.type)) this.updates = new TurnBatcher((rows) => this.batches.updateRows(rows), MAX_BATCH);
+      if (isMysql(dataSource.options.type))
+        this.updates = new TurnBatcher((rows) => this.batches.updateRows(rows), MAX_BATCH);
     }
   }
 
@@ -100,7 +112,10 @@ export class TypeOrmSessionStore implements SessionStore {
     if (sweep) {
       const { live, expired } = await this.count(now);
       if (expired === 0) return;
-      if (expired >= SWEEP_SHARE * (live + expired)) return yield* sweepExpiredByKey(this.dataSource, sweep, utc(now), batchSize);
+      if (expired >= SWEEP_SHARE * (live + expired)) {
+        yield* sweepExpiredByKey(this.dataSource, sweep, utc(now), batchSize);
+        return;
+      }
     }
     yield* clearExpiredByLimit(this, now, batchSize);
   }
