@@ -8,21 +8,25 @@ interface ExpressEntry {
   handle(req: IncomingMessage, res: ServerResponse, next?: (error?: unknown) => void): void;
 }
 
+/** Where the session middleware runs: at the Express app's entry, or as Nest middleware. */
+export type SessionMount = 'express-entry' | 'nest-middleware';
+
 /**
  * Where each request gets its session handle. On Express, at the app's `handle`, which every
  * request enters: ahead of every middleware (all of them can load the session), whichever
  * server serves the app, and without Nest's per-middleware wrapper (route matching, an async
- * proxy) or a router layer — the cheaper of the two, `bench/README.md` tells by how much.
- * Elsewhere, as Nest middleware on every route.
+ * proxy) or a router layer — the faster of the two, as `bench/README.md` measures. Elsewhere,
+ * or when `mount` asks for it, as Nest middleware on every route. Returns the mount used.
  */
 export function attachSessionMiddleware(
   consumer: MiddlewareConsumer,
   adapterHost: HttpAdapterHost,
   middleware: SessionMiddleware,
-): 'express-entry' | 'nest-middleware' {
+  mount: SessionMount = 'express-entry',
+): SessionMount {
   const adapter = adapterHost.httpAdapter;
   const express = adapter?.getType() === 'express' ? adapter.getInstance<ExpressEntry>() : undefined;
-  if (typeof express?.handle !== 'function') {
+  if (mount === 'nest-middleware' || typeof express?.handle !== 'function') {
     consumer.apply(SessionMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
     return 'nest-middleware';
   }

@@ -45,8 +45,8 @@ import { TimedStore } from './timed-store.js';
 })
 export class SessionModule extends SessionConfigurableModule implements NestModule {
   constructor(
-    private readonly adapterHost: HttpAdapterHost,
-    private readonly middleware: SessionMiddleware,
+    protected readonly adapterHost: HttpAdapterHost,
+    protected readonly middleware: SessionMiddleware,
   ) {
     super();
   }

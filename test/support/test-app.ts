@@ -24,6 +24,8 @@ export interface TestApp {
 /** More of the app under test. */
 export interface TestAppExtras {
   imports?: (Type | DynamicModule | Promise<DynamicModule>)[];
+  /** The session module itself, in place of `SessionModule.forRoot()` with the session options. */
+  sessionModule?: DynamicModule;
   /** Runs on the app before it starts, as `main.ts` would. */
   configure?: (app: NestExpressApplication) => void;
 }
@@ -40,7 +42,7 @@ export async function createTestApp(
   const moduleRef = await Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot(options),
-      SessionModule.forRoot({ secret: TEST_SECRET, ...session }),
+      extras.sessionModule ?? SessionModule.forRoot({ secret: TEST_SECRET, ...session }),
       ...(extras.imports ?? []),
     ],
     controllers,
