@@ -1,15 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RequestSession } from './request-session.js';
-import type { SessionData } from './session-codec.js';
-import { EXPIRY_KEY, expiryDate } from './session-expiry.js';
 import { generateSessionKey } from './session-key.js';
-import { applySessionChanges, type SessionChanges } from './session-merge.js';
 import type { ResolvedSessionOptions } from './session-options.js';
 import { SessionRows, type RowState } from './session-rows.js';
-import { nextSessionVersion } from './session-store.interface.js';
-import { SessionConflictError, SessionDataTooLargeError, SessionStoreUnavailableError } from './session.errors.js';
+import { SessionDataTooLargeError, SessionStoreUnavailableError } from './session.errors.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
-import { SessionWriter, type SavedRow } from './session-writer.js';
+import { retireOldRow } from './retire-old-row.js';
+import type { SavedRow } from './session-save.js';
+import { SessionWriter } from './session-writer.js';
 
 /** The outcome of a save: what the cookie must carry. */
 export interface SavedSession {
@@ -22,9 +20,6 @@ export interface SavedSession {
 interface StoredRow extends RowState {
   key: string;
 }
-
-// Tries to retire the old row of a login before giving up, when other processes keep writing it.
-const MAX_RETIRE_ATTEMPTS = 10;
 
 /**
  * Django's `SessionStore` between the dictionary ({@link RequestSession}) and the store: opens
@@ -116,7 +111,15 @@ export class SessionEngine {
     if (!old) return moved;
     const changes = session.changes();
     try {
-      await this.writer.exclusive(old.key, (state) => this.retire(old.key, state ?? old, moved, old.version, changes));
+      await this.writer.exclusive(old.key, (state) =>
+        retireOldRow(this.rows, this.options, {
+          old: old.key,
+          current: state ?? old,
+          moved,
+          includes: old.version,
+          changes,
+        }),
+      );
     } catch (error) {
       // The login did not happen: its new row must not linger as a second copy of the session.
       // After a store failure the old row may be gone already, and the new one is all there is.
@@ -124,36 +127,6 @@ export class SessionEngine {
       throw error;
     }
     return moved;
-  }
-
-  /**
-   * Deletes the row `old` if it is still at the version `moved` includes; else first carries the
-   * newer writes into `moved` (with this request's changes on top) and tries again.
-   */
-  private async retire(
-    old: string,
-    current: RowState,
-    moved: SavedRow & { key: string },
-    includes: number,
-    changes: SessionChanges,
-  ): Promise<undefined> {
-    for (let attempt = 1; ; attempt++) {
-      if (current.version !== includes) {
-        const data = applySessionChanges(JSON.parse(current.json) as SessionData, changes);
-        const json = JSON.stringify(data);
-        this.checkSize(json);
-        const expiresAt = expiryDate(data[EXPIRY_KEY], this.options.cookieAge, new Date());
-        if (!(await this.rows.update(moved.key, json, expiresAt, moved.version))) throw new SessionConflictError();
-        Object.assign(moved, { json, version: nextSessionVersion(moved.version), merged: true });
-        includes = current.version;
-      }
-      if (await this.rows.delete(old, current.version)) return undefined;
-      const newer = await this.rows.readLive(old);
-      // Gone already: another request ended the old session; the new one stands.
-      if (newer === undefined) return undefined;
-      if (attempt === MAX_RETIRE_ATTEMPTS) throw new SessionConflictError();
-      current = newer;
-    }
   }
 
   private checkSize(json: string): void {

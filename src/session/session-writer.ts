@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DeadlineWatch } from './deadline-watch.js';
 import { EXPIRY_KEY, expiryDate } from './session-expiry.js';
-import { mergeChanges, type SessionChanges } from './session-merge.js';
+import { mergeChanges } from './session-merge.js';
 import type { ResolvedSessionOptions } from './session-options.js';
 import { SessionRows, type RowState } from './session-rows.js';
-import { SessionSaveQueue, type QueuedSave } from './session-save-queue.js';
+import type { RowUpdate, Save, SavedRow } from './session-save.js';
+import { SessionSaveQueue } from './session-save-queue.js';
 import { nextSessionVersion } from './session-store.interface.js';
 import {
   SessionConflictError,
@@ -14,30 +15,6 @@ import {
 } from './session.errors.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
 import { TimedStore } from './timed-store.js';
-
-/** A row as a save wrote it; `merged` when it holds other requests' changes as well. */
-export interface SavedRow extends RowState {
-  merged: boolean;
-}
-
-/** What one request saves over an existing row. */
-export interface RowUpdate {
-  changes: SessionChanges;
-  /** The row as the request read it: its changes apply to it, or to anything newer. */
-  read: RowState;
-  /** The request's whole dictionary, made only if its save goes alone, and its expiry. */
-  json(): string;
-  expiresAt: Date;
-}
-
-interface Save extends QueuedSave {
-  started: boolean;
-  update?: RowUpdate;
-  /** Instead of an update: work that runs alone in the row's turn (a delete). */
-  run?: (state: RowState | undefined) => Promise<RowState | undefined>;
-  resolve(row: SavedRow | undefined): void;
-  reject(error: unknown): void;
-}
 
 // Saves of one session from this process never conflict (they queue); these bound the retries
 // against other processes' saves, so that one busy session cannot keep the database busy.
@@ -81,7 +58,16 @@ export class SessionWriter {
   private enqueue(key: string, work: Pick<Save, 'coalesces' | 'update' | 'run'>): Promise<SavedRow | undefined> {
     let save!: Save;
     const done = new Promise<SavedRow | undefined>((resolve, reject) => {
-      save = { ...work, settled: false, started: false, resolve, reject };
+      // Every save of one shape, so that the queue's code stays monomorphic.
+      save = {
+        coalesces: work.coalesces,
+        update: work.update,
+        run: work.run,
+        settled: false,
+        started: false,
+        resolve,
+        reject,
+      };
     });
     this.queue.add(key, save);
     return this.deadlines.watch(done, () => {

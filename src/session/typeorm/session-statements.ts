@@ -146,3 +146,16 @@ function memoize(build: (count: number) => string): (count: number) => string {
 export function utc(date: Date): string {
   return date.toISOString().slice(0, 23).replace('T', ' ');
 }
+
+/**
+ * Reads the expiry back exactly as written: UTC text (MySQL's DATE_FORMAT, SQLite's own text) is
+ * parsed as UTC whatever the driver's time zone setting, since a row's signature covers its
+ * expiry to the millisecond. Other drivers' values go through TypeORM's own hydration.
+ */
+export function expiryReader(dataSource: DataSource): (value: unknown) => Date {
+  const column = dataSource.getMetadata(SessionEntity).findColumnWithPropertyName('expireDate')!;
+  return (value) => {
+    if (typeof value === 'string') return new Date(`${value.slice(0, 23).replace(' ', 'T')}Z`);
+    return dataSource.driver.prepareHydratedValue(value, column) as Date;
+  };
+}

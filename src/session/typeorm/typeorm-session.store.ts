@@ -1,5 +1,4 @@
 import type { DataSource } from 'typeorm';
-import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata.js';
 import { clearExpiredByLimit } from '../clear-expired-by-limit.js';
 import type { SessionCounts, SessionRecord, SessionStore, StoredSession } from '../session-store.interface.js';
 import { isEmbedded, isMysql } from './database-type.js';
@@ -7,13 +6,13 @@ import { sweepExpiredByKey } from './expired-sweep.js';
 import { SessionBatches } from './session-batches.js';
 import {
   buildStatements,
+  expiryReader,
   utc,
   type ChangedRow,
   type LoadedRow,
   type NewRow,
   type Statements,
 } from './session-statements.js';
-import { SessionEntity } from './session.entity.js';
 import type { StatementResult, StatementRunner, TransactionRunner } from './statement-result.js';
 import { createStatementRunner, createTransactionRunner } from './statement-runner.js';
 import { DEFAULT_STATEMENT_TIMEOUT, type TypeOrmSessionStoreOptions } from './store-options.js';
@@ -35,7 +34,7 @@ const SWEEP_SHARE = 0.2;
  */
 export class TypeOrmSessionStore implements SessionStore {
   private readonly sql: Statements;
-  private readonly expireDateColumn: ColumnMetadata;
+  private readonly readExpiry: (value: unknown) => Date;
   private readonly statementTimeout: number;
   private readonly batches: SessionBatches;
   private runner: StatementRunner | undefined;
@@ -50,7 +49,7 @@ export class TypeOrmSessionStore implements SessionStore {
   ) {
     this.sql = buildStatements(dataSource);
     this.statementTimeout = options.statementTimeout ?? DEFAULT_STATEMENT_TIMEOUT;
-    this.expireDateColumn = dataSource.getMetadata(SessionEntity).findColumnWithPropertyName('expireDate')!;
+    this.readExpiry = expiryReader(dataSource);
     this.batches = new SessionBatches(
       this.sql,
       (sql, parameters) => this.run(sql, parameters),
@@ -67,7 +66,7 @@ export class TypeOrmSessionStore implements SessionStore {
   async load(key: string): Promise<StoredSession | undefined> {
     const row = this.loads ? await this.loads.add(key) : (await this.loadRows([key]))[0];
     if (!row) return undefined;
-    return { data: row.session_data, expiresAt: this.expiryOf(row.expire_date), version: Number(row.version) };
+    return { data: row.session_data, expiresAt: this.readExpiry(row.expire_date), version: Number(row.version) };
   }
 
   async create(key: string, record: SessionRecord): Promise<void> {
@@ -127,16 +126,6 @@ export class TypeOrmSessionStore implements SessionStore {
     ]);
     const number = (result: StatementResult) => Number((result.records?.[0] as { n: unknown }).n);
     return { live: number(all) - number(expired), expired: number(expired) };
-  }
-
-  /**
-   * The expiry read back exactly as written: UTC text (MySQL's DATE_FORMAT, SQLite's own text)
-   * is parsed as UTC whatever the driver's time zone setting, since the row's signature covers
-   * the expiry to the millisecond.
-   */
-  private expiryOf(value: unknown): Date {
-    if (typeof value === 'string') return new Date(`${value.slice(0, 23).replace(' ', 'T')}Z`);
-    return this.dataSource.driver.prepareHydratedValue(value, this.expireDateColumn) as Date;
   }
 
   /** The live rows under `keys`, in their order; one statement. */

@@ -1,0 +1,56 @@
+import type { SessionData } from './session-codec.js';
+import { EXPIRY_KEY, expiryDate } from './session-expiry.js';
+import { applySessionChanges, type SessionChanges } from './session-merge.js';
+import type { ResolvedSessionOptions } from './session-options.js';
+import type { RowState, SessionRows } from './session-rows.js';
+import type { SavedRow } from './session-save.js';
+import { nextSessionVersion } from './session-store.interface.js';
+import { SessionConflictError, SessionDataTooLargeError } from './session.errors.js';
+
+/** A login's rows: the old one to retire, the new one that must hold every write it got. */
+export interface Retirement {
+  old: string;
+  /** The old row as last known. */
+  current: RowState;
+  /** The new row, updated here when newer writes are carried over. */
+  moved: SavedRow & { key: string };
+  /** The old row's version whose data `moved` holds. */
+  includes: number;
+  /** The login request's own changes, applied on top of what is carried over. */
+  changes: SessionChanges;
+}
+
+// Tries before giving up, when other processes keep writing the old row.
+const MAX_RETIRE_ATTEMPTS = 10;
+
+/**
+ * Deletes the old row of a login (`cycleKey()`) if it is still at the version the new row
+ * includes; else first carries the newer writes into the new row (with the login's own changes
+ * on top) and tries again — so that no write answered 2xx meanwhile is lost. A row gone already
+ * (another request ended the old session) leaves the new one standing.
+ */
+export async function retireOldRow(
+  rows: SessionRows,
+  options: ResolvedSessionOptions,
+  login: Retirement,
+): Promise<undefined> {
+  let { current, includes } = login;
+  const { old, moved, changes } = login;
+  for (let attempt = 1; ; attempt++) {
+    if (current.version !== includes) {
+      const data = applySessionChanges(JSON.parse(current.json) as SessionData, changes);
+      const json = JSON.stringify(data);
+      const size = Buffer.byteLength(json);
+      if (size > options.maxDataSize) throw new SessionDataTooLargeError(size, options.maxDataSize);
+      const expiresAt = expiryDate(data[EXPIRY_KEY], options.cookieAge, new Date());
+      if (!(await rows.update(moved.key, json, expiresAt, moved.version))) throw new SessionConflictError();
+      Object.assign(moved, { json, version: nextSessionVersion(moved.version), merged: true });
+      includes = current.version;
+    }
+    if (await rows.delete(old, current.version)) return undefined;
+    const newer = await rows.readLive(old);
+    if (newer === undefined) return undefined;
+    if (attempt === MAX_RETIRE_ATTEMPTS) throw new SessionConflictError();
+    current = newer;
+  }
+}

@@ -1,0 +1,28 @@
+import type { SessionChanges } from './session-merge.js';
+import type { RowState } from './session-rows.js';
+import type { QueuedSave } from './session-save-queue.js';
+
+/** A row as a save wrote it; `merged` when it holds other requests' changes as well. */
+export interface SavedRow extends RowState {
+  merged: boolean;
+}
+
+/** What one request saves over an existing row. */
+export interface RowUpdate {
+  changes: SessionChanges;
+  /** The row as the request read it: its changes apply to it, or to anything newer. */
+  read: RowState;
+  /** The request's whole dictionary, made only if its save goes alone, and its expiry. */
+  json(): string;
+  expiresAt: Date;
+}
+
+/** One save as it waits in its row's queue, and how it is answered. */
+export interface Save extends QueuedSave {
+  started: boolean;
+  update?: RowUpdate;
+  /** Instead of an update: work that runs alone in the row's turn (a delete). */
+  run?: (state: RowState | undefined) => Promise<RowState | undefined>;
+  resolve(row: SavedRow | undefined): void;
+  reject(error: unknown): void;
+}
