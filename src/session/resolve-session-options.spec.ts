@@ -1,5 +1,6 @@
 import { resolveSessionOptions, SessionConfigError } from './resolve-session-options.js';
 import type { CookieSameSite } from './session-options.js';
+import { ephemeralSecretWarning } from './session.providers.js';
 
 const GOOD_SECRET = 'g'.repeat(32);
 const ephemeral = () => 'ephemeral-secret';
@@ -63,6 +64,17 @@ describe('resolveSessionOptions', () => {
     const resolved = resolveSessionOptions({}, env, ephemeral);
     expect(resolved.secret).toBe('ephemeral-secret');
     expect(resolved.secretIsEphemeral).toBe(true);
+  });
+
+  it('says what was wrong with a secret it replaced: missing, or too short', () => {
+    expect(resolveSessionOptions({}, 'development', ephemeral).secretProblem).toBe('is not set');
+    expect(resolveSessionOptions({ secret: 'short' }, 'development', ephemeral).secretProblem).toBe(
+      'is only 5 characters long',
+    );
+    expect(ephemeralSecretWarning('is not set')).toMatch(/^No session secret set: /);
+    expect(ephemeralSecretWarning('is only 5 characters long')).toMatch(
+      /^The session secret is only 5 characters long \(at least 32 are needed\): using a random one/,
+    );
   });
 
   it('makes a random throw-away secret by default', () => {

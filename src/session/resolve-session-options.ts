@@ -30,6 +30,7 @@ export function resolveSessionOptions(
   const resolved: ResolvedSessionOptions = {
     secret: secretProblem ? makeEphemeralSecret() : options.secret!,
     secretIsEphemeral: Boolean(secretProblem),
+    secretProblem,
     secretFallbacks: options.secretFallbacks ?? [],
     cookieName: options.cookieName ?? 'sessionid',
     cookieAge: options.cookieAge ?? DEFAULT_COOKIE_AGE,

@@ -71,6 +71,8 @@ export interface ResolvedSessionOptions extends Required<
   cookieDomain: string | undefined;
   clearExpiredEvery: number | undefined;
   store: SessionStore | undefined;
-  /** True when `secret` was missing and a random one was made for this process. */
+  /** True when `secret` was missing or too short and a random one was made for this process. */
   secretIsEphemeral: boolean;
+  /** What was wrong with the `secret` given, when a random one replaced it ("is not set", …). */
+  secretProblem: string | undefined;
 }

@@ -6,7 +6,7 @@ import { SessionCodec } from './session-codec.js';
 import type { ResolvedSessionOptions, SessionModuleOptions } from './session-options.js';
 import { SessionStore } from './session-store.interface.js';
 import { SESSION_MODULE_OPTIONS } from './session.module-definition.js';
-import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
+import { MIN_SECRET_LENGTH, RESOLVED_SESSION_OPTIONS } from './session.constants.js';
 import { statementTimeoutFor } from './typeorm/store-options.js';
 import { TypeOrmSessionStore } from './typeorm/typeorm-session.store.js';
 
@@ -17,10 +17,7 @@ export const optionsProvider: Provider = {
   useFactory: (options: SessionModuleOptions) => {
     const resolved = resolveSessionOptions(options);
     if (resolved.secretIsEphemeral) {
-      new Logger('SessionModule').warn(
-        'No session secret set: using a random one for this process, so sessions end when it ' +
-          'restarts. Set `secret` to keep them.',
-      );
+      new Logger('SessionModule').warn(ephemeralSecretWarning(resolved.secretProblem));
     }
     return resolved;
   },
@@ -48,3 +45,12 @@ export const codecProvider: Provider = {
   inject: [RESOLVED_SESSION_OPTIONS],
   useFactory: (options: ResolvedSessionOptions) => new SessionCodec(options.secret, options.secretFallbacks),
 };
+
+/** The warning for a throw-away secret: what was wrong with the one given, and what to do. */
+export function ephemeralSecretWarning(problem: string | undefined): string {
+  const what =
+    problem === 'is not set' || problem === undefined
+      ? 'No session secret set'
+      : `The session secret ${problem} (at least ${MIN_SECRET_LENGTH} are needed)`;
+  return `${what}: using a random one for this process, so sessions end when it restarts. Set \`secret\` to keep them.`;
+}
