@@ -3,13 +3,17 @@ import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
+import { validateEnvironment } from './config/environment.js';
 import { describeStartupFailure } from './database/startup-error.js';
 
 const logger = new Logger('Main');
 
 async function bootstrap(): Promise<void> {
+  // Checked before the app module loads (its ConfigModule checks again, as it loads): a bad
+  // value then ends the start with one line, not a stack trace.
+  validateEnvironment(process.env);
+  const { AppModule } = await import('./app.module.js');
   const app = configureApp(await NestFactory.create<NestExpressApplication>(AppModule, { abortOnError: false }));
   app.enableShutdownHooks();
   await app.listen(app.get(ConfigService).getOrThrow<number>('PORT'));

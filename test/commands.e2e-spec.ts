@@ -90,7 +90,9 @@ describe('the commands of the README', () => {
       SESSION_COOKIE_AGE: 'two weeks',
     });
     expect(server.code).toBe(1);
-    expect(server.output).toMatch(/SESSION_COOKIE_AGE must be a whole number/);
+    expect(server.output).toMatch(/Could not start: SESSION_COOKIE_AGE must be a whole number/);
+    // One line, not a stack trace.
+    expect(server.output).not.toMatch(/\n\s+at /);
   });
 
   describe('npm run clearsessions', () => {
