@@ -1,5 +1,9 @@
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type QueryRunner } from 'typeorm';
+import { SessionConfigError, SessionModule } from '../src/session/index.js';
 import { testDatabases, testDataSourceOptions } from './support/databases.js';
+import { TEST_SECRET } from './support/test-app.js';
 
 describe.each(testDatabases())('the session table migration on %s', (db) => {
   let dataSource: DataSource;
@@ -40,4 +44,23 @@ describe.each(testDatabases())('the session table migration on %s', (db) => {
     await dataSource.undoLastMigration();
     expect(await runner.hasTable('session')).toBe(false);
   }
+});
+
+describe.each(testDatabases())('an app whose session migrations did not run, on %s', (db) => {
+  it('refuses to start, naming the migrations, instead of answering every session request 503', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRoot({ ...(await testDataSourceOptions(db)), migrationsRun: false }),
+        SessionModule.forRoot({ secret: TEST_SECRET }),
+      ],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    try {
+      const starting = app.init();
+      await expect(starting).rejects.toThrow(SessionConfigError);
+      await expect(starting).rejects.toThrow(/table "session" does not exist.*migrationsRun: true/);
+    } finally {
+      await app.close();
+    }
+  });
 });

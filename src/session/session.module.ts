@@ -9,6 +9,7 @@ import { codecProvider, optionsProvider, storeProvider } from './session.provide
 import { SessionRows } from './session-rows.js';
 import { SessionShutdown } from './session-shutdown.js';
 import { SessionStore } from './session-store.interface.js';
+import { SessionTableCheck } from './session-table-check.js';
 import { SessionWriter } from './session-writer.js';
 import { SessionsService } from './sessions.service.js';
 import { SessionMiddleware } from './session.middleware.js';
@@ -39,6 +40,7 @@ import { TimedStore } from './timed-store.js';
     SessionsService,
     SessionCleaner,
     SessionShutdown,
+    SessionTableCheck,
     SessionMiddleware,
   ],
   exports: [RESOLVED_SESSION_OPTIONS, SessionStore, SessionsService],

@@ -15,6 +15,7 @@ import {
 } from './session-statements.js';
 import type { StatementResult, StatementRunner, TransactionRunner } from './statement-result.js';
 import { createStatementRunner, createTransactionRunner } from './statement-runner.js';
+import { checkSessionTable } from './session-table.js';
 import { DEFAULT_STATEMENT_TIMEOUT, type TypeOrmSessionStoreOptions } from './store-options.js';
 import { TurnBatcher } from './turn-batcher.js';
 
@@ -61,6 +62,15 @@ export class TypeOrmSessionStore implements SessionStore {
       if (isMysql(dataSource.options.type))
         this.updates = new TurnBatcher((rows) => this.batches.updateRows(rows), MAX_BATCH);
     }
+  }
+
+  /**
+   * Throws a {@link SessionConfigError} naming the migrations when the session table does not
+   * exist, so that an app whose migrations never ran says so at start rather than answering
+   * every session request 503.
+   */
+  checkTable(): Promise<void> {
+    return checkSessionTable(this.dataSource);
   }
 
   async load(key: string): Promise<StoredSession | undefined> {
