@@ -124,6 +124,15 @@ describe('the commands of the README', () => {
       expect(rows()).toHaveLength(8);
     }, 120_000);
 
+    it('npm run clearsessions --dry-run, the flag left to npm without --, is a dry run too', async () => {
+      const { stdout } = await run('npm', ['run', 'clearsessions', '--dry-run'], {
+        env: { ...process.env, DATABASE_URL: `sqlite:${file}` },
+        timeout: 120_000,
+      });
+      expect(stdout).toMatch(/would delete 7 expired sessions; 1 live ones stay \(dry run\)/);
+      expect(rows()).toHaveLength(8);
+    }, 120_000);
+
     it('deletes exactly the expired rows, in batches, with one summary line in a pipe', async () => {
       const { stdout, stderr } = await clearsessions(['--batch-size', '3']);
       expect(stdout.trim()).toMatch(

@@ -11,9 +11,16 @@ Deletes expired sessions from the database that DATABASE_URL names, in batches.
   --dry-run        count what would be deleted, delete nothing
   --batch-size N   rows per DELETE statement (default 10000)`;
 
-/** Reads the command line; throws an Error with a usage hint for anything it does not know. */
-export function parseClearSessionsArgs(argv: readonly string[]): ClearSessionsArgs {
-  const args: ClearSessionsArgs = { dryRun: false, batchSize: 10_000, help: false };
+/**
+ * Reads the command line; throws an Error with a usage hint for anything it does not know.
+ * `npm run clearsessions --dry-run` (without `--`) gives the flag to npm, which says so in
+ * `npm_config_dry_run`: that is a dry run too, never a deletion.
+ */
+export function parseClearSessionsArgs(
+  argv: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+): ClearSessionsArgs {
+  const args: ClearSessionsArgs = { dryRun: env.npm_config_dry_run === 'true', batchSize: 10_000, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--dry-run') args.dryRun = true;
