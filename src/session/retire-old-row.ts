@@ -40,8 +40,7 @@ export async function retireOldRow(
     if (current.version !== includes) {
       const data = applySessionChanges(JSON.parse(current.json) as SessionData, changes);
       const json = JSON.stringify(data);
-      const size = Buffer.byteLength(json);
-      if (size > options.maxDataSize) throw new SessionDataTooLargeError(size, options.maxDataSize);
+      SessionDataTooLargeError.check(json, options.maxDataSize);
       const expiresAt = expiryDate(data[EXPIRY_KEY], options.cookieAge, new Date());
       if (!(await rows.update(moved.key, json, expiresAt, moved.version))) throw new SessionConflictError();
       Object.assign(moved, { json, version: nextSessionVersion(moved.version), merged: true });

@@ -105,7 +105,7 @@ export class SessionEngine {
     now: Date,
   ): Promise<SavedRow & { key: string }> {
     const json = session.json();
-    this.checkSize(json);
+    SessionDataTooLargeError.check(json, this.options.maxDataSize);
     key = await this.rows.insert(key, json, session.getExpiryDate(now));
     const moved = { key, json, version: 0, merged: false };
     if (!old) return moved;
@@ -127,10 +127,5 @@ export class SessionEngine {
       throw error;
     }
     return moved;
-  }
-
-  private checkSize(json: string): void {
-    const size = Buffer.byteLength(json);
-    if (size > this.options.maxDataSize) throw new SessionDataTooLargeError(size, this.options.maxDataSize);
   }
 }

@@ -105,7 +105,8 @@ export class SessionHandle {
   }
 
   private async apply(status: number): Promise<void> {
-    if (!this.request.cookieWellFormed && this.request.cookieSent && !this.loading) return this.deleteCookie();
+    // Never read: either a cookie that is no key (deleted unread), or a session to read now.
+    if (!this.loading && mustDeleteCookie(this.request, undefined)) return this.deleteCookie();
     const session = this.session ?? (await this.load());
     const facts = this.facts(session);
     const now = new Date();

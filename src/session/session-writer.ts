@@ -130,8 +130,7 @@ export class SessionWriter {
     if (fresh && saves.length === 1) {
       const { json, expiresAt } = saves[0].update!;
       const own = json();
-      const size = Buffer.byteLength(own);
-      if (size > max) throw new SessionDataTooLargeError(size, max);
+      SessionDataTooLargeError.check(own, max);
       return { json: own, expiresAt, merged: false };
     }
     const { data, json } = mergeChanges(

@@ -34,4 +34,10 @@ export class SessionDataTooLargeError extends PayloadTooLargeException {
   constructor(size: number, limit: number) {
     super(`The session would hold ${size} bytes, over the limit of ${limit}; nothing was saved.`);
   }
+
+  /** Throws for `json` longer than `limit` bytes. */
+  static check(json: string, limit: number): void {
+    const size = Buffer.byteLength(json);
+    if (size > limit) throw new SessionDataTooLargeError(size, limit);
+  }
 }
