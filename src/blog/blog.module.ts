@@ -5,7 +5,7 @@ import { BlogConfigurableModule } from './blog.module-definition.js';
 import { LousyLoginController } from './lousy-login.controller.js';
 import { SessionViewsController } from './session-views.controller.js';
 
-/** Where the demo's Handlebars templates are (copied beside the build by nest-cli.json). */
+/** Where the demo's Handlebars templates are (copied beside the build by scripts/build.mjs). */
 export const BLOG_VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
 
 /**
