@@ -5,16 +5,21 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { configureApp } from './app.setup.js';
 import { validateEnvironment } from './config/environment.js';
+import { checkDatabase } from './database/database-check.js';
 import { describeStartupFailure } from './database/startup-error.js';
+import { StartupLogger } from './startup-logger.js';
 
 const logger = new Logger('Main');
 
 async function bootstrap(): Promise<void> {
   // Checked before the app module loads (its ConfigModule checks again, as it loads): a bad
-  // value then ends the start with one line, not a stack trace.
-  validateEnvironment(process.env);
+  // value or an unusable database then ends the start with one line, not a stack trace.
+  const environment = validateEnvironment(process.env);
+  await checkDatabase(environment.DATABASE_URL);
   const { AppModule } = await import('./app.module.js');
-  const app = configureApp(await NestFactory.create<NestExpressApplication>(AppModule, { abortOnError: false }));
+  const app = configureApp(
+    await NestFactory.create<NestExpressApplication>(AppModule, { abortOnError: false, logger: new StartupLogger() }),
+  );
   app.enableShutdownHooks();
   await app.listen(app.get(ConfigService).getOrThrow<number>('PORT'));
   logger.log(`Listening on ${(await app.getUrl()).replace('[::1]', 'localhost')}/`);

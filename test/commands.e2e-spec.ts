@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -66,22 +66,64 @@ describe('the commands of the README', () => {
     }
   });
 
-  it.each([
-    ['an unknown scheme', 'postgres://localhost/db', /DATABASE_URL has an unsupported scheme "postgres:"/],
+  // Each a single line naming DATABASE_URL, with nothing of a stack trace before or after it.
+  it.each<[string, () => string, RegExp]>([
+    ['an unknown scheme', () => 'postgres://localhost/db', /DATABASE_URL has an unsupported scheme "postgres:"/],
     [
       'an unreachable server',
-      'mysql://root@127.0.0.1:1/test',
-      /Check the database: DATABASE_URL=mysql:\/\/root@127\.0\.0\.1:1\/test/,
+      () => 'mysql://root@127.0.0.1:1/test',
+      /DATABASE_URL=mysql:\/\/root@127\.0\.0\.1:1\/test: no MySQL\/MariaDB server answers at 127\.0\.0\.1:1 \(ECONNREFUSED\)/,
     ],
+    [
+      'a SQLite file in a folder that cannot be made',
+      () => {
+        // A file where the folder would go.
+        writeFileSync(join(folder, 'plain-file'), '');
+        return `sqlite:${join(folder, 'plain-file', 'app.sqlite')}`;
+      },
+      /DATABASE_URL names the SQLite file \S+plain-file\/app\.sqlite, whose folder cannot be created \(a file stands where a folder should be\)/,
+    ],
+    [
+      'a file that is not SQLite',
+      () => {
+        const file = join(folder, 'notes.txt');
+        writeFileSync(file, 'these are notes, not a database\n'.repeat(20));
+        return `sqlite:${file}`;
+      },
+      /DATABASE_URL=sqlite:\S+notes\.txt: \S+notes\.txt is not a SQLite database/,
+    ],
+    ...(testDatabases().includes('mariadb')
+      ? [
+          [
+            'a MariaDB database that does not exist',
+            () => {
+              const url = new URL(process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test');
+              url.pathname = '/no_such_database_here';
+              return url.href;
+            },
+            /DATABASE_URL=\S+: the database "no_such_database_here" does not exist on [\w.]+:\d+\. Create it/,
+          ] as [string, () => string, RegExp],
+        ]
+      : []),
   ])(
-    'stops at start on %s, naming DATABASE_URL',
+    'stops at start on %s, in one line naming DATABASE_URL',
     async (_name, url, message) => {
-      const server = await startServer({ DATABASE_URL: url, NODE_ENV: 'development' });
+      const server = await startServer({ DATABASE_URL: url(), NODE_ENV: 'development' });
       expect(server.code).toBe(1);
       expect(server.output).toMatch(message);
+      expect(server.output.match(/ERROR/g)).toHaveLength(1);
+      expect(server.output).not.toMatch(/\n\s+at /);
     },
     30_000,
   );
+
+  it('says in one line, without a stack trace, why it stops when a module cannot load', async () => {
+    const server = await startServer({ DATABASE_URL: `sqlite:${join(folder, 'q.sqlite')}`, NODE_ENV: 'production' });
+    expect(server.code).toBe(1);
+    expect(server.output).toMatch(/Could not start: SessionModule: the secret is not set/);
+    expect(server.output).not.toMatch(/\n\s+at /);
+    expect(server.output).not.toMatch(/ExceptionHandler/);
+  });
 
   it('refuses a bad setting at start, naming the variable', async () => {
     const server = await startServer({
@@ -120,7 +162,9 @@ describe('the commands of the README', () => {
         env: { ...process.env, DATABASE_URL: `sqlite:${file}` },
         timeout: 120_000,
       });
-      expect(stdout).toMatch(/would delete 7 expired sessions; 1 live ones stay \(dry run\)/);
+      expect(stdout).toMatch(
+        /^clearsessions: would delete 7 expired sessions from the SQLite file \S+cli\.sqlite; 1 live session would stay \(dry run\)\.$/m,
+      );
       expect(rows()).toHaveLength(8);
     }, 120_000);
 
@@ -129,17 +173,33 @@ describe('the commands of the README', () => {
         env: { ...process.env, DATABASE_URL: `sqlite:${file}` },
         timeout: 120_000,
       });
-      expect(stdout).toMatch(/would delete 7 expired sessions; 1 live ones stay \(dry run\)/);
+      expect(stdout).toMatch(
+        /^clearsessions: would delete 7 expired sessions from the SQLite file \S+cli\.sqlite; 1 live session would stay \(dry run\)\.$/m,
+      );
       expect(rows()).toHaveLength(8);
     }, 120_000);
 
     it('deletes exactly the expired rows, in batches, with one summary line in a pipe', async () => {
       const { stdout, stderr } = await clearsessions(['--batch-size', '3']);
       expect(stdout.trim()).toMatch(
-        /^clearsessions: deleted 7 expired sessions in [\d.]+ s \(3 batches of up to 3, [\d,]+ rows\/s\)\.$/,
+        /^clearsessions: deleted 7 expired sessions from the SQLite file \S+cli\.sqlite in [\d.]+ s \(3 batches of up to 3\)\.$/,
       );
       expect(stderr).toBe('');
       expect(rows()).toEqual(['live'.padEnd(32, 'x')]);
+    });
+
+    it('counts one session as one', async () => {
+      const db = new Database(file);
+      db.prepare('INSERT INTO session (session_key, session_data, expire_date) VALUES (?, ?, ?)').run(
+        'single'.padEnd(32, 'x'),
+        'x',
+        '2001-01-01 00:00:00.000',
+      );
+      db.close();
+      const { stdout } = await clearsessions([]);
+      expect(stdout).toMatch(
+        /^clearsessions: deleted 1 expired session from the SQLite file \S+ in [\d.]+ s \(1 batch of/,
+      );
     });
 
     it('fails with a clear message and a non-zero exit when the database cannot be reached', async () => {
@@ -147,8 +207,9 @@ describe('the commands of the README', () => {
         (error) => error,
       );
       expect(failure.code).toBe(1);
-      expect(failure.stderr).toMatch(/clearsessions: connect ECONNREFUSED/);
-      expect(failure.stderr).toMatch(/Check the database: DATABASE_URL=mysql:\/\/root@127\.0\.0\.1:1\/test/);
+      expect(failure.stderr.trim()).toMatch(
+        /^clearsessions: DATABASE_URL=mysql:\/\/root@127\.0\.0\.1:1\/test: no MySQL\/MariaDB server answers at 127\.0\.0\.1:1 \(ECONNREFUSED\)/,
+      );
     }, 30_000);
 
     it('refuses unknown arguments with its usage', async () => {

@@ -1,6 +1,9 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from '../app.module.js';
+import { validateEnvironment } from '../config/environment.js';
+import { checkDatabase } from '../database/database-check.js';
+import { describeDatabase } from '../database/database-url.js';
 import { describeStartupFailure } from '../database/startup-error.js';
 import { SessionsService } from '../session/index.js';
 import { CLEARSESSIONS_USAGE, parseClearSessionsArgs } from './clearsessions-args.js';
@@ -16,13 +19,17 @@ async function main(argv: string[]): Promise<number> {
     console.log(CLEARSESSIONS_USAGE);
     return 0;
   }
+  const { DATABASE_URL } = validateEnvironment(process.env);
+  await checkDatabase(DATABASE_URL);
+  const database = describeDatabase(DATABASE_URL);
   const app = await NestFactory.createApplicationContext(AppModule, { logger: false, abortOnError: false });
   try {
     const sessions = app.get(SessionsService);
     if (args.dryRun) {
       const { live, expired } = await sessions.count();
       console.log(
-        `clearsessions: would delete ${format(expired)} expired sessions; ${format(live)} live ones stay (dry run).`,
+        `clearsessions: would delete ${countOf(expired, 'expired')} from ${database}; ` +
+          `${countOf(live, 'live')} would stay (dry run).`,
       );
       return 0;
     }
@@ -33,8 +40,8 @@ async function main(argv: string[]): Promise<number> {
     });
     if (progress) process.stderr.write('\n');
     console.log(
-      `clearsessions: deleted ${format(deleted)} expired sessions in ${(elapsedMs / 1000).toFixed(2)} s ` +
-        `(${batches} batch${batches === 1 ? '' : 'es'} of up to ${format(args.batchSize)}, ${format(rate(deleted, elapsedMs))} rows/s).`,
+      `clearsessions: deleted ${countOf(deleted, 'expired')} from ${database} in ${(elapsedMs / 1000).toFixed(2)} s ` +
+        `(${batches} batch${batches === 1 ? '' : 'es'} of up to ${format(args.batchSize)}).`,
     );
     return 0;
   } finally {
@@ -48,11 +55,15 @@ function terminalProgress(): (progress: { deleted: number; elapsedMs: number }) 
   return ({ deleted, elapsedMs }) => {
     if (elapsedMs - shownAt < 100) return;
     shownAt = elapsedMs;
-    process.stderr.write(`\r\x1b[Kdeleted ${format(deleted)} rows · ${format(rate(deleted, elapsedMs))} rows/s`);
+    process.stderr.write(
+      `\r\x1b[Kdeleted ${countOf(deleted, 'expired')} · ${format(rate(deleted, elapsedMs))} a second`,
+    );
   };
 }
 
 const format = (n: number) => Math.round(n).toLocaleString('en-US');
+/** "1 expired session", "7 expired sessions". */
+const countOf = (n: number, kind: string) => `${format(n)} ${kind} session${n === 1 ? '' : 's'}`;
 const rate = (rows: number, ms: number) => (ms > 0 ? (rows * 1000) / ms : 0);
 
 main(process.argv.slice(2)).then(

@@ -36,6 +36,12 @@ export function dataSourceOptionsFromUrl(url: string | undefined): DataSourceOpt
   );
 }
 
+/** The database `url` names, for messages: the SQLite file's path, or the URL without its password. */
+export function describeDatabase(url: string | undefined): string {
+  const options = dataSourceOptionsFromUrl(url);
+  return options.type === 'better-sqlite3' ? `the SQLite file ${options.database}` : redactUrl(url!);
+}
+
 /** `url` with any password replaced, for messages. */
 export function redactUrl(url: string): string {
   return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@]*@/i, '$1:***@');
@@ -43,6 +49,15 @@ export function redactUrl(url: string): string {
 
 function sqliteFile(path: string): string {
   const absolute = resolve(path);
-  mkdirSync(dirname(absolute), { recursive: true });
+  try {
+    mkdirSync(dirname(absolute), { recursive: true });
+  } catch (error) {
+    const { code } = error as { code?: string };
+    const why = code === 'EEXIST' || code === 'ENOTDIR' ? 'a file stands where a folder should be' : code;
+    throw new DatabaseUrlError(
+      `DATABASE_URL names the SQLite file ${absolute}, whose folder cannot be created (${why}). ` +
+        'Point it at a file in a folder the server can write to.',
+    );
+  }
   return absolute;
 }
