@@ -36,10 +36,15 @@ export {
 export { MemorySessionStore } from './memory-session.store.js';
 export { TypeOrmSessionStore } from './typeorm/typeorm-session.store.js';
 export { statementTimeoutFor, type TypeOrmSessionStoreOptions } from './typeorm/store-options.js';
-export { SessionEntity, SESSION_TABLE } from './typeorm/session.entity.js';
-export { sessionMigrations } from './typeorm/migrations/index.js';
-export { CreateSessionTable1764151200000 } from './typeorm/migrations/1764151200000-create-session-table.js';
-export { AddSessionVersion1764324000000 } from './typeorm/migrations/1764324000000-add-session-version.js';
+export { SessionEntity, SESSION_TABLE, type SessionEntityClass, type SessionRow } from './typeorm/session.entity.js';
+export {
+  sessionMigrations,
+  sessionTable,
+  CreateSessionTable1764151200000,
+  AddSessionVersion1764324000000,
+  type MigrationClass,
+  type SessionTable,
+} from './typeorm/migrations/index.js';
 export { generateSessionKey } from './session-key.js';
 
 export {

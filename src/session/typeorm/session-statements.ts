@@ -1,8 +1,8 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityMetadata } from 'typeorm';
 import { MAX_SESSION_VERSION } from '../session-store.interface.js';
 import { isEmbedded, isMysql } from './database-type.js';
 import type { SweepTable } from './expired-sweep.js';
-import { SessionEntity } from './session.entity.js';
+import type { SessionRow } from './session.entity.js';
 
 /** A row to insert, its expiry already in UTC text. */
 export interface NewRow {
@@ -51,12 +51,10 @@ export interface Statements {
   sweep?: SweepTable;
 }
 
-export function buildStatements(dataSource: DataSource): Statements {
+export function buildStatements(dataSource: DataSource, meta: EntityMetadata): Statements {
   const { driver } = dataSource;
-  const meta = dataSource.getMetadata(SessionEntity);
   const table = driver.escape(meta.tableName);
-  const column = (property: keyof SessionEntity) =>
-    driver.escape(meta.findColumnWithPropertyName(property)!.databaseName);
+  const column = (property: keyof SessionRow) => driver.escape(meta.findColumnWithPropertyName(property)!.databaseName);
   const [key, data, expires, version] = [
     column('sessionKey'),
     column('sessionData'),
@@ -152,8 +150,8 @@ export function utc(date: Date): string {
  * parsed as UTC whatever the driver's time zone setting, since a row's signature covers its
  * expiry to the millisecond. Other drivers' values go through TypeORM's own hydration.
  */
-export function expiryReader(dataSource: DataSource): (value: unknown) => Date {
-  const column = dataSource.getMetadata(SessionEntity).findColumnWithPropertyName('expireDate')!;
+export function expiryReader(dataSource: DataSource, meta: EntityMetadata): (value: unknown) => Date {
+  const column = meta.findColumnWithPropertyName('expireDate')!;
   return (value) => {
     if (typeof value === 'string') return new Date(`${value.slice(0, 23).replace(' ', 'T')}Z`);
     return dataSource.driver.prepareHydratedValue(value, column) as Date;

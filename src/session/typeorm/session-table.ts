@@ -1,10 +1,32 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityMetadata } from 'typeorm';
 import { SessionConfigError } from '../resolve-session-options.js';
-import { SessionEntity } from './session.entity.js';
+import { isSessionEntity, type SessionEntityClass } from './session.entity.js';
+
+/**
+ * The metadata of the sessions entity the data source holds: `entity` when given, else the one
+ * entity of `SessionEntity` or `sessionTable()` among its entities. Throws a
+ * {@link SessionConfigError} saying what to add when there is none, or which to pick of several.
+ */
+export function sessionMetadata(dataSource: DataSource, entity?: SessionEntityClass): EntityMetadata {
+  if (entity) {
+    if (dataSource.hasMetadata(entity)) return dataSource.getMetadata(entity);
+    throw new SessionConfigError(
+      "TypeOrmSessionStore: the `entity` it was given is not among the data source's entities; add it there.",
+    );
+  }
+  const found = dataSource.entityMetadatas.filter((meta) => isSessionEntity(meta.target));
+  if (found.length === 1) return found[0];
+  throw new SessionConfigError(
+    found.length === 0
+      ? 'SessionModule: the data source has no sessions entity. Add `SessionEntity` (or `sessionTable(name).entity`) to its `entities`.'
+      : `SessionModule: the data source has ${found.length} sessions entities (tables ${found.map((meta) => meta.tableName).join(', ')}); ` +
+          'give the store the one to use: `new TypeOrmSessionStore(dataSource, { entity })` as the `store` option.',
+  );
+}
 
 /** Throws a {@link SessionConfigError} naming the migrations when the session table is missing. */
-export async function checkSessionTable(dataSource: DataSource): Promise<void> {
-  const table = dataSource.getMetadata(SessionEntity).tableName;
+export async function checkSessionTable(dataSource: DataSource, meta: EntityMetadata): Promise<void> {
+  const table = meta.tableName;
   const runner = dataSource.createQueryRunner();
   try {
     if (await runner.hasTable(table)) return;

@@ -1,32 +1,69 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-/** Table the sessions live in. */
+/** The table sessions live in unless the app names another (see {@link sessionTable}). */
 export const SESSION_TABLE = 'session';
 
+/** The columns of a stored session, as the entity classes of {@link sessionTable} map them. */
+export interface SessionRow {
+  /** The random key that the cookie carries. */
+  sessionKey: string;
+  /** The dictionary, JSON signed with the app's secret (see `SessionCodec`). */
+  sessionData: string;
+  /** When the session stops being valid, in UTC. Indexed for `clearExpired()`. */
+  expireDate: Date;
+  /** Raised by every save; a save that expects an older version merges instead of overwriting. */
+  version: number;
+}
+
+/** A TypeORM entity class of sessions: {@link SessionEntity}, or one of {@link sessionTable}. */
+export type SessionEntityClass = new () => SessionRow;
+
+/** Every entity class made here, by table, so that the store can find the one a data source holds. */
+const entities = new Map<string, SessionEntityClass>();
+
 /**
- * One stored session: Django's `django_session` row. Registered with TypeORM as the entity
- * `Session` (table `session`); the class is named `SessionEntity` so that it never shadows the
- * `@Session()` decorator.
+ * The entity of sessions kept in `table`: one class per table name, however often asked for.
+ * The index on the expiry is named after the table, since SQLite's index names are per database.
+ *
+ * @internal Use {@link SessionEntity} or {@link sessionTable}.
+ */
+export function sessionEntityFor(table: string): SessionEntityClass {
+  const known = entities.get(table);
+  if (known) return known;
+
+  // Named `SessionEntity` so that it never shadows the `@Session()` decorator.
+  @Entity({ name: table })
+  class SessionEntity implements SessionRow {
+    @PrimaryColumn({ name: 'session_key', type: 'varchar', length: 40 })
+    sessionKey: string;
+
+    @Column({ name: 'session_data', type: 'text' })
+    sessionData: string;
+
+    @Index(`${table}_expire_date_idx`)
+    @Column({ name: 'expire_date', type: 'datetime', precision: 3 })
+    expireDate: Date;
+
+    @Column({ name: 'version', type: 'int', default: 0 })
+    version: number;
+  }
+  entities.set(table, SessionEntity);
+  return SessionEntity;
+}
+
+/** Whether `target` is an entity class of sessions made by {@link sessionEntityFor}. */
+export function isSessionEntity(target: unknown): target is SessionEntityClass {
+  return [...entities.values()].includes(target as SessionEntityClass);
+}
+
+/**
+ * One stored session: Django's `django_session` row, in the table `session`. Add it to the data
+ * source's `entities`, with {@link sessionMigrations} to its `migrations`; for another table
+ * name, use {@link sessionTable} instead.
  *
  * The schema comes from the migration `CreateSessionTable`, which also gives `session_key` a
  * binary collation on MySQL/MariaDB so that keys compare byte for byte.
  */
-@Entity({ name: SESSION_TABLE })
-export class SessionEntity {
-  /** The random key that the cookie carries. */
-  @PrimaryColumn({ name: 'session_key', type: 'varchar', length: 40 })
-  sessionKey: string;
-
-  /** The dictionary, JSON signed with the app's secret (see `SessionCodec`). */
-  @Column({ name: 'session_data', type: 'text' })
-  sessionData: string;
-
-  /** When the session stops being valid, in UTC. Indexed for `clearExpired()`. */
-  @Index('session_expire_date_idx')
-  @Column({ name: 'expire_date', type: 'datetime', precision: 3 })
-  expireDate: Date;
-
-  /** Raised by every save; a save that expects an older version merges instead of overwriting. */
-  @Column({ name: 'version', type: 'int', default: 0 })
-  version: number;
-}
+export const SessionEntity = sessionEntityFor(SESSION_TABLE);
+/** A row of {@link SessionEntity}. */
+export type SessionEntity = SessionRow;

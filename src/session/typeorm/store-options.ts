@@ -1,5 +1,12 @@
+import type { SessionEntityClass } from './session.entity.js';
+
 /** Options of `TypeOrmSessionStore`. */
 export interface TypeOrmSessionStoreOptions {
+  /**
+   * The sessions entity to use (`SessionEntity`, or one of `sessionTable()`). Default: the one
+   * such entity among the data source's entities; needed only when it has several.
+   */
+  entity?: SessionEntityClass;
   /**
    * Whether loads and inserts that start in the same turn of the event loop go to the database
    * together, as one statement each (see `TurnBatcher`); on MySQL/MariaDB updates too, in

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityMetadata } from 'typeorm';
 import { clearExpiredByLimit } from '../clear-expired-by-limit.js';
 import type { SessionCounts, SessionRecord, SessionStore, StoredSession } from '../session-store.interface.js';
 import { isEmbedded, isMysql } from './database-type.js';
@@ -15,7 +15,7 @@ import {
 } from './session-statements.js';
 import type { StatementResult, StatementRunner, TransactionRunner } from './statement-result.js';
 import { createStatementRunner, createTransactionRunner } from './statement-runner.js';
-import { checkSessionTable } from './session-table.js';
+import { checkSessionTable, sessionMetadata } from './session-table.js';
 import { DEFAULT_STATEMENT_TIMEOUT, type TypeOrmSessionStoreOptions } from './store-options.js';
 import { TurnBatcher } from './turn-batcher.js';
 
@@ -25,7 +25,8 @@ const MAX_BATCH = 100;
 const SWEEP_SHARE = 0.2;
 
 /**
- * Keeps sessions in the `session` table of a TypeORM data source (MySQL/MariaDB, SQLite, …).
+ * Keeps sessions in the table of a sessions entity (`SessionEntity`, or one of `sessionTable()`)
+ * of a TypeORM data source (MySQL/MariaDB, SQLite, …).
  *
  * Each operation alone is one statement; operations that start in one turn share theirs (see
  * {@link TypeOrmSessionStoreOptions.batching}). The SQL is built once, from the entity's
@@ -34,6 +35,7 @@ const SWEEP_SHARE = 0.2;
  * whatever the driver's time zone setting.
  */
 export class TypeOrmSessionStore implements SessionStore {
+  private readonly meta: EntityMetadata;
   private readonly sql: Statements;
   private readonly readExpiry: (value: unknown) => Date;
   private readonly statementTimeout: number;
@@ -48,9 +50,10 @@ export class TypeOrmSessionStore implements SessionStore {
     private readonly dataSource: DataSource,
     options: TypeOrmSessionStoreOptions = {},
   ) {
-    this.sql = buildStatements(dataSource);
+    this.meta = sessionMetadata(dataSource, options.entity);
+    this.sql = buildStatements(dataSource, this.meta);
     this.statementTimeout = options.statementTimeout ?? DEFAULT_STATEMENT_TIMEOUT;
-    this.readExpiry = expiryReader(dataSource);
+    this.readExpiry = expiryReader(dataSource, this.meta);
     this.batches = new SessionBatches(
       this.sql,
       (sql, parameters) => this.run(sql, parameters),
@@ -70,7 +73,7 @@ export class TypeOrmSessionStore implements SessionStore {
    * every session request 503.
    */
   checkTable(): Promise<void> {
-    return checkSessionTable(this.dataSource);
+    return checkSessionTable(this.dataSource, this.meta);
   }
 
   async load(key: string): Promise<StoredSession | undefined> {

@@ -1,18 +1,20 @@
 import { TableColumn, type MigrationInterface, type QueryRunner } from 'typeorm';
-import { SESSION_TABLE } from '../session.entity.js';
+import { migrationName } from './migration-name.js';
 
 /**
- * Adds `version`, raised by every save, so that a save can tell whether the row changed since
- * its request read it (and merge instead of overwriting).
+ * The migration that adds `version`, raised by every save, so that a save can tell whether the
+ * row changed since its request read it (and merge instead of overwriting).
  */
-export class AddSessionVersion1764324000000 implements MigrationInterface {
-  name = 'AddSessionVersion1764324000000';
+export function addSessionVersionMigration(table: string): new () => MigrationInterface {
+  return class AddSessionVersion implements MigrationInterface {
+    name = migrationName('AddSessionVersion', table, 1764324000000);
 
-  async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.addColumn(SESSION_TABLE, new TableColumn({ name: 'version', type: 'int', default: 0 }));
-  }
+    async up(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.addColumn(table, new TableColumn({ name: 'version', type: 'int', default: 0 }));
+    }
 
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.dropColumn(SESSION_TABLE, 'version');
-  }
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.dropColumn(table, 'version');
+    }
+  };
 }
