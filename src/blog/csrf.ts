@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { ForbiddenException, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  Catch,
+  ForbiddenException,
+  Injectable,
+  type ArgumentsHost,
+  type CanActivate,
+  type ExceptionFilter,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { parseCookie } from 'cookie';
 import type { Request, Response } from 'express';
 import { credentialMatches } from './credentials.js';
@@ -23,6 +31,13 @@ export function csrfToken(req: Request, res: Response): string {
   return token;
 }
 
+/** A form post the CSRF check refused; `cookieMissing` when the browser sent no token cookie at all. */
+export class CsrfFailedException extends ForbiddenException {
+  constructor(readonly cookieMissing: boolean) {
+    super(cookieMissing ? 'CSRF check failed: no CSRF cookie.' : 'CSRF check failed: the form token does not match.');
+  }
+}
+
 /** Refuses (403) a form post whose hidden token is missing or differs from the cookie's. */
 @Injectable()
 export class CsrfGuard implements CanActivate {
@@ -31,7 +46,27 @@ export class CsrfGuard implements CanActivate {
     const expected = readToken(req);
     const given = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
     if (expected && credentialMatches(given, expected)) return true;
-    throw new ForbiddenException('CSRF check failed: reload the form and submit it again.');
+    throw new CsrfFailedException(expected === undefined);
+  }
+}
+
+/**
+ * Answers a refused form post with a page (403) for people: when the browser sent no cookie, that
+ * cookies are needed; otherwise that the form is stale. Both lead back to the form.
+ */
+@Catch(CsrfFailedException)
+export class CsrfFailedFilter implements ExceptionFilter {
+  catch(exception: CsrfFailedException, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const form = http.getRequest<Request>().path;
+    http
+      .getResponse<Response>()
+      .status(403)
+      .render('csrf_failed', {
+        title: exception.cookieMissing ? 'Cookies needed' : 'Form expired',
+        cookieMissing: exception.cookieMissing,
+        form,
+      });
   }
 }
 

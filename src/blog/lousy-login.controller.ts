@@ -4,7 +4,7 @@ import { Session } from '../session/index.js';
 import { BLOG_OPTIONS, type BlogModuleOptions } from './blog.module-definition.js';
 import { LOGIN_PATH, SECRET_PATH, type BlogSession } from './blog-session.js';
 import { credentialMatches } from './credentials.js';
-import { CsrfGuard, csrfToken, CSRF_FIELD } from './csrf.js';
+import { CsrfFailedFilter, CsrfGuard, csrfToken, CSRF_FIELD } from './csrf.js';
 import { LoggedInGuard } from './logged-in.guard.js';
 import { RedirectException, RedirectFilter } from './redirect.js';
 
@@ -19,7 +19,7 @@ interface LoginForm {
  * changes the session key (against fixation); logout ends the session.
  */
 @Controller()
-@UseFilters(RedirectFilter)
+@UseFilters(RedirectFilter, CsrfFailedFilter)
 export class LousyLoginController {
   private readonly username: string;
   private readonly password: string;
@@ -32,7 +32,7 @@ export class LousyLoginController {
   @Get('lousy-login')
   @Render('lousy_login')
   form(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return { csrfField: CSRF_FIELD, csrfToken: csrfToken(req, res) };
+    return { title: 'Login', csrfField: CSRF_FIELD, csrfToken: csrfToken(req, res) };
   }
 
   @Post('lousy-login')
@@ -53,14 +53,19 @@ export class LousyLoginController {
       session.set('logged_in', true);
       throw new RedirectException(SECRET_PATH);
     }
-    return { csrfField: CSRF_FIELD, csrfToken: csrfToken(req, res), error: 'Error wrong username/password' };
+    return {
+      title: 'Login',
+      csrfField: CSRF_FIELD,
+      csrfToken: csrfToken(req, res),
+      error: 'Error wrong username/password',
+    };
   }
 
   @Get('lousy-secret')
   @UseGuards(LoggedInGuard)
   @Render('lousy_secret_page')
   secret() {
-    return {};
+    return { title: 'Secret' };
   }
 
   @Get('lousy-logout')
@@ -68,6 +73,6 @@ export class LousyLoginController {
   logout(@Session() session: BlogSession) {
     if (session.get('logged_in') !== true) throw new RedirectException(LOGIN_PATH);
     session.flush();
-    return {};
+    return { title: 'Logout' };
   }
 }

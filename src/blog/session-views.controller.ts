@@ -11,7 +11,7 @@ export class SessionViewsController {
   @Get()
   @Render('home')
   home() {
-    return {};
+    return { title: 'Home' };
   }
 
   @Get('test-session')
