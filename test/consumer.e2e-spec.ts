@@ -1,17 +1,33 @@
 import Database from 'better-sqlite3';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
+
+/**
+ * The README's TypeScript blocks, one module each, beside the app, so that its type-check holds
+ * every import and call of the manual as written. Blocks that import the app's own module get a
+ * stand-in `app.module.ts`.
+ */
+function writeReadmeBlocks(folder: string): void {
+  const blocks = [...readFileSync('README.md', 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1]);
+  if (blocks.length < 5) throw new Error(`expected the README's TypeScript blocks, found ${blocks.length}`);
+  mkdirSync(folder, { recursive: true });
+  blocks.forEach((block, i) => writeFileSync(join(folder, `block-${i + 1}.ts`), block));
+  writeFileSync(
+    join(folder, 'app.module.ts'),
+    "import { Module } from '@nestjs/common';\n\n@Module({})\nexport class AppModule {}\n",
+  );
+}
 const SECRET = 'consumer-secret-of-at-least-32-characters';
 
 /**
  * The library as another app gets it: packed, installed from the tarball into the small app of
- * `test/consumer/` (which imports only 'nest-sessions'), type-checked strictly, started, and
- * driven over HTTP.
+ * `test/consumer/` (which imports only 'nest-sessions'), type-checked strictly with the README's
+ * code blocks, started, and driven over HTTP.
  */
 describe('the packed library in an app of its own', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nest-sessions-consumer-'));
@@ -36,6 +52,7 @@ describe('the packed library in an app of its own', () => {
     );
     files = (await run('tar', ['tzf', tarball])).stdout.split('\n').filter(Boolean);
     cpSync('test/consumer', app, { recursive: true, filter: (path) => !/node_modules|[/\\]dist$/.test(path) });
+    writeReadmeBlocks(join(app, 'src/readme'));
     // From the npm cache this machine already holds; install scripts off, as better-sqlite3's
     // would compile its addon again: the app gets the host's build of the same version instead.
     await step('install', () =>
