@@ -16,6 +16,15 @@ export { EXPIRY_KEY as SESSION_EXPIRY_KEY, type SessionExpiry } from './session-
 export { SessionValueError, type JsonValue } from './json-value.js';
 export { TEST_COOKIE_KEY, TEST_COOKIE_VALUE, DEFAULT_COOKIE_AGE } from './session.constants.js';
 
+export { ExpressSessionMiddleware } from './express/express-session.middleware.js';
+export type {
+  ExpressSession,
+  ExpressSessionCallback,
+  ExpressSessionCookie,
+  ExpressSessionData,
+  ExpressSessionMembers,
+} from './express/express-session.types.js';
+
 export {
   SessionsService,
   SessionNotFoundError,

@@ -35,6 +35,14 @@ export interface LoadedSession {
  */
 export class RequestSession<T extends object = AnyData> extends SessionDictionary<T> {
   private key: string | null;
+  /**
+   * The key was given before any row held it (express-session's `id` of a new session, or
+   * `regenerate()`): it is used when the session is first saved, and dropped if the session
+   * ends with no data, as a session without a key would.
+   */
+  private provisional = false;
+  /** After `restart()`: the data of the row this session starts over from. */
+  private restartedFrom: SessionData | undefined;
 
   constructor(
     loaded: LoadedSession,
@@ -49,9 +57,9 @@ export class RequestSession<T extends object = AnyData> extends SessionDictionar
     return this.key;
   }
 
-  /** True when the session has neither a key nor data (Django's `is_empty()`). */
+  /** True when the session has neither a key (a stored one) nor data (Django's `is_empty()`). */
   isEmpty(): boolean {
-    return this.key === null && this.keys().length === 0;
+    return (this.key === null || this.provisional) && this.keys().length === 0;
   }
 
   /** Sets a value that `testCookieWorked()` finds on the browser's next request. */
@@ -72,6 +80,7 @@ export class RequestSession<T extends object = AnyData> extends SessionDictionar
   flush(): void {
     this.clear();
     this.key = null;
+    this.provisional = false;
   }
 
   /** Keeps the data under a new key and deletes the old row (call on login, against fixation). */
@@ -105,12 +114,51 @@ export class RequestSession<T extends object = AnyData> extends SessionDictionar
     return expiresAtBrowserClose(this.own(EXPIRY_KEY), this.policy.expireAtBrowserClose);
   }
 
+  /** @internal The key, made now (provisional) when the session has none yet. */
+  keyOrProvisional(): string {
+    if (this.key === null) {
+      this.key = generateSessionKey();
+      this.provisional = true;
+    }
+    return this.key;
+  }
+
+  /**
+   * @internal Starts the session over, as express-session's `regenerate()` does: no data, and a
+   * new provisional key. Built on a copy of a stored session, it still descends from that row:
+   * its first save retires the row (as after `cycleKey()`), or the row goes when it ends empty.
+   */
+  restart(): void {
+    this.restartedFrom = JSON.parse(this.tracker.baseline) as SessionData;
+    this.clear();
+    this.key = generateSessionKey();
+    this.provisional = true;
+  }
+
+  /**
+   * @internal A property assignment. After `restart()`, a value equal to the one the old row
+   * held (passport copies the old session back with `keepSessionInfo`) is kept as stored
+   * rather than written, so that a newer write to that key from another request survives.
+   */
+  override assign(key: string, value: unknown): void {
+    const before = this.restartedFrom;
+    if (before && Object.hasOwn(before, key) && JSON.stringify(value) === JSON.stringify(before[key])) {
+      this.put(key, value);
+      this.tracker.unwrote(key);
+      this.tracker.handedOut(value);
+      return;
+    }
+    super.assign(key, value);
+  }
+
   /**
    * @internal Records a save under `key` of `json`: this request's own data, or (`merged`) the
    * merge of its changes with other requests', which the dictionary then reads.
    */
   markSaved(key: string, json: string, merged: boolean): void {
     this.key = key;
+    this.provisional = false;
+    this.restartedFrom = undefined;
     this.saved(json, merged);
   }
 }

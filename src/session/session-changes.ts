@@ -21,6 +21,11 @@ export class ChangeTracker {
     this.written.add(key);
   }
 
+  /** Forgets the write of `key`: its value is the baseline's again, which a save leaves as stored. */
+  unwrote(key: string): void {
+    this.written.delete(key);
+  }
+
   /** Records that `value` left the dictionary; objects and arrays may come back changed. */
   handedOut<V>(value: V): V {
     if (typeof value === 'object' && value !== null) this.exposed = true;

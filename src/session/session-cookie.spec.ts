@@ -105,17 +105,26 @@ describe('SessionCookie.set and delete', () => {
     expect(res.getHeader('Set-Cookie')).toBe(`${DELETION.replace('Lax', 'None')}; Secure`);
   });
 
-  it('appends to Set-Cookie headers that are already there', () => {
+  it("adds to other cookies' Set-Cookie lines, and replaces its own", () => {
     const res = response();
     res.setHeader('Set-Cookie', 'csrftoken=abc; Path=/');
     const jar = cookie();
     jar.set(res, KEY, undefined, NOW);
-    jar.delete(res);
     expect(res.getHeader('Set-Cookie')).toEqual([
       'csrftoken=abc; Path=/',
       `sessionid=${KEY}; HttpOnly; Path=/; SameSite=Lax`,
-      DELETION,
     ]);
+    // A second save, then an end, in one request: the browser gets the last word only.
+    jar.set(res, KEY, 60, NOW);
+    jar.delete(res);
+    expect(res.getHeader('Set-Cookie')).toEqual(['csrftoken=abc; Path=/', DELETION]);
+  });
+
+  it('leaves a cookie whose name only starts like its own', () => {
+    const res = response();
+    res.setHeader('Set-Cookie', 'sessionid_other=1; Path=/');
+    cookie().delete(res);
+    expect(res.getHeader('Set-Cookie')).toEqual(['sessionid_other=1; Path=/', DELETION]);
   });
 });
 

@@ -56,12 +56,12 @@ export class SessionCookie {
       maxAge === undefined
         ? ''
         : `; expires=${new Date(now.getTime() + maxAge * 1000).toUTCString()}; Max-Age=${maxAge}`;
-    appendHeader(res, 'Set-Cookie', `${this.name}=${key}${lifetime}${this.attributes}`);
+    putSetCookie(res, this.name, `${this.name}=${key}${lifetime}${this.attributes}`);
   }
 
   /** Tells the browser to drop the cookie. */
   delete(res: ServerResponse): void {
-    appendHeader(res, 'Set-Cookie', this.deletion);
+    putSetCookie(res, this.name, this.deletion);
   }
 }
 
@@ -100,8 +100,13 @@ export function varyOnCookie(res: ServerResponse): void {
   if (!fields.includes('cookie') && !fields.includes('*')) res.setHeader('Vary', `${String(current)}, Cookie`);
 }
 
-function appendHeader(res: ServerResponse, name: string, value: string): void {
-  const current = res.getHeader(name);
-  if (current === undefined) res.setHeader(name, value);
-  else res.setHeader(name, Array.isArray(current) ? [...current, value] : [String(current), value]);
+/**
+ * Adds the `Set-Cookie` line `value` for the cookie `name`, in place of one for it already there
+ * (a session saved twice in one request, with express-session's `save()`), keeping the others.
+ */
+function putSetCookie(res: ServerResponse, name: string, value: string): void {
+  const current = res.getHeader('Set-Cookie');
+  if (current === undefined) return void res.setHeader('Set-Cookie', value);
+  const lines = (Array.isArray(current) ? current : [String(current)]).filter((line) => !line.startsWith(`${name}=`));
+  res.setHeader('Set-Cookie', lines.length === 0 ? value : [...lines, value]);
 }

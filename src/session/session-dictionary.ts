@@ -21,6 +21,8 @@ export class SessionDictionary<T extends object = AnyData> {
   /** The data; parsed from the baseline on first use after a save merged other requests' in. */
   private current: SessionData | undefined;
   protected readonly tracker: ChangeTracker;
+  /** Keys assigned as plain properties (the express-session view), checked as JSON at the save. */
+  private unchecked: Set<string> | undefined;
 
   constructor(data: SessionData, json: string) {
     this.current = data;
@@ -54,6 +56,27 @@ export class SessionDictionary<T extends object = AnyData> {
     this.modified = true;
     this.tracker.handedOut(value);
     return this;
+  }
+
+  /**
+   * @internal Stores `value` under `key` as a property assignment does (the express-session
+   * view): unchecked until the save, which refuses it then if JSON cannot store it (see
+   * {@link assertStorable}), as `set()` would now.
+   */
+  assign(key: string, value: unknown): void {
+    (this.unchecked ??= new Set()).add(key);
+    this.write(key, value);
+    this.modified = true;
+    this.tracker.handedOut(value);
+  }
+
+  /**
+   * @internal Throws a `SessionValueError` naming the first key assigned as a property whose
+   * value JSON cannot store faithfully.
+   */
+  assertStorable(): void {
+    if (!this.unchecked) return;
+    for (const key of this.unchecked) if (Object.hasOwn(this.data, key)) assertJsonValue(key, this.data[key]);
   }
 
   /** Removes `key`; returns whether it was present (Django's `del` raises instead). */
@@ -140,6 +163,7 @@ export class SessionDictionary<T extends object = AnyData> {
    */
   protected saved(json: string, merged: boolean): void {
     if (merged) this.current = undefined;
+    this.unchecked = undefined;
     this.tracker.reset(json, merged);
     this.modified = false;
   }
@@ -150,8 +174,13 @@ export class SessionDictionary<T extends object = AnyData> {
   }
 
   /** Stores `value` as an own property, so that even a key named `__proto__` is plain data. */
-  private write<V>(key: string, value: V): V {
+  protected write<V>(key: string, value: V): V {
     this.tracker.wrote(key);
+    return this.put(key, value);
+  }
+
+  /** Stores `value` without recording a write. */
+  protected put<V>(key: string, value: V): V {
     Object.defineProperty(this.data, key, { value, writable: true, enumerable: true, configurable: true });
     return value;
   }

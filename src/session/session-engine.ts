@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RequestSession } from './request-session.js';
+import type { SessionData } from './session-codec.js';
 import { generateSessionKey } from './session-key.js';
 import type { ResolvedSessionOptions } from './session-options.js';
 import { SessionRows, type RowState } from './session-rows.js';
@@ -15,6 +16,9 @@ export interface SavedSession {
   /** Seconds the cookie lives; `undefined` for a browser-session cookie. */
   maxAge: number | undefined;
 }
+
+/** What a new session starts from. */
+const NEW_SESSION = () => ({ key: null, data: {}, json: '{}' });
 
 /** The row the store holds for a session: its key, version and JSON as last read or written. */
 interface StoredRow extends RowState {
@@ -44,10 +48,32 @@ export class SessionEngine {
   async open(key: string | null): Promise<RequestSession> {
     const row = key === null ? undefined : await this.rows.read(key);
     if (row && !row.verified) await this.rows.removeUnverified(row);
-    if (!row?.verified) return new RequestSession({ key: null, data: {}, json: '{}' }, this.options);
+    if (!row?.verified) return new RequestSession(NEW_SESSION(), this.options);
     const session = new RequestSession(row, this.options);
     this.stored.set(session, { key: row.key, version: row.version, json: row.json });
     return session;
+  }
+
+  /**
+   * A new session in place of `session` (express-session's `regenerate()`): no data, a new
+   * provisional key, `session` left as it was. When `session` has a row, the new one descends
+   * from it: its first save retires that row, carrying over writes other requests made to it
+   * meanwhile (as a `cycleKey()` does); or the row goes if the new session ends with no data.
+   */
+  restart(session: RequestSession): RequestSession {
+    const row = this.stored.get(session);
+    const next = new RequestSession(
+      row ? { key: row.key, data: JSON.parse(row.json) as SessionData, json: row.json } : NEW_SESSION(),
+      this.options,
+    );
+    next.restart();
+    if (row) this.stored.set(next, row);
+    return next;
+  }
+
+  /** `session` as its row holds it now (express-session's `reload()`): a new empty one if none. */
+  reopen(session: RequestSession): Promise<RequestSession> {
+    return this.open(this.rowKeyOf(session));
   }
 
   /** The key of the row the store holds for `session`, if any. */
@@ -71,6 +97,7 @@ export class SessionEngine {
    * cycled (the old row then goes). Resolves what the cookie must carry.
    */
   async save(session: RequestSession, now = new Date()): Promise<SavedSession> {
+    session.assertStorable();
     const row = this.stored.get(session);
     const key = session.sessionKey;
     const saved =

@@ -39,7 +39,8 @@ export class SessionHandle {
   private loading: Promise<RequestSession> | undefined;
   private committed = false;
   private endHooked = false;
-  private readonly request: RequestFacts;
+  private varied = false;
+  private request: RequestFacts;
 
   constructor(
     private readonly deps: SessionHandleDeps,
@@ -63,12 +64,49 @@ export class SessionHandle {
 
   /** The session, read from the store on the first call. */
   load(): Promise<RequestSession> {
+    this.noteAccess();
+    return this.preload();
+  }
+
+  /**
+   * The session, read from the store on the first call, without counting as a use of it: the
+   * express-session view reads it before the app's middleware, which may never look at it.
+   */
+  preload(): Promise<RequestSession> {
     if (this.loading) return this.loading;
-    varyOnCookie(this.res);
     this.holdEnd();
     const key = this.request.cookieWellFormed ? this.cookieValue! : null;
     this.loading = this.deps.engine.open(key).then((session) => (this.session = session));
     return this.loading;
+  }
+
+  /** Records a use of the session: the response then varies with the cookie (`Vary: Cookie`). */
+  noteAccess(): void {
+    if (this.varied) return;
+    this.varied = true;
+    varyOnCookie(this.res);
+  }
+
+  /**
+   * Makes `session` this request's session from now on (express-session's `regenerate()` and
+   * `reload()` replace it); what the one before it held is committed no more.
+   */
+  replace(session: RequestSession): void {
+    this.noteAccess();
+    this.session = session;
+    this.loading = Promise.resolve(session);
+  }
+
+  /**
+   * Commits the loaded session now, as the end of a response with status 200 would
+   * (express-session's `save()`), and sets or deletes its cookie while the headers are unsent.
+   * The end of the response then writes again only what changed after this.
+   */
+  async saveNow(): Promise<void> {
+    await this.load();
+    await this.apply(200);
+    // Saved on this request already: `saveEveryRequest` asks for no second write.
+    this.request = { ...this.request, saveEveryRequest: false };
   }
 
   /**

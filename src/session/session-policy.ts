@@ -47,9 +47,12 @@ export function mustSave(request: RequestFacts, session: SessionFacts, status: n
   return status < 500 && !session.empty && (session.changed || request.saveEveryRequest);
 }
 
-/** A flushed session's row goes, whatever the status: the logout happened. */
+/**
+ * A flushed session's row goes, whatever the status: the logout happened. So does the row of a
+ * session started over (express-session's `regenerate()`) that ended with no data.
+ */
 export function mustDeleteRow(session: SessionFacts): boolean {
-  return session.rowKey !== null && session.key === null;
+  return session.rowKey !== null && (session.key === null || session.empty);
 }
 
 /**

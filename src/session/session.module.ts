@@ -1,6 +1,7 @@
 import { Global, Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { CommitsInFlight } from './commits-in-flight.js';
+import { ExpressSessionMiddleware } from './express/express-session.middleware.js';
 import { SessionCleaner } from './session-cleaner.js';
 import { SessionCookie } from './session-cookie.js';
 import { SessionEngine } from './session-engine.js';
@@ -42,8 +43,9 @@ import { TimedStore } from './timed-store.js';
     SessionShutdown,
     SessionTableCheck,
     SessionMiddleware,
+    ExpressSessionMiddleware,
   ],
-  exports: [RESOLVED_SESSION_OPTIONS, SessionStore, SessionsService],
+  exports: [RESOLVED_SESSION_OPTIONS, SessionStore, SessionsService, SessionEngine, ExpressSessionMiddleware],
 })
 export class SessionModule extends SessionConfigurableModule implements NestModule {
   constructor(

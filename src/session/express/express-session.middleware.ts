@@ -1,0 +1,46 @@
+import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import type { IncomingMessage } from 'node:http';
+import { SessionEngine } from '../session-engine.js';
+import { sessionHandleOf } from '../session-handle.js';
+import type { ResolvedSessionOptions } from '../session-options.js';
+import { RESOLVED_SESSION_OPTIONS } from '../session.constants.js';
+import { ExpressSessionViews } from './express-session-view.js';
+
+/**
+ * Gives the requests of the routes it is applied to an express-session-compatible
+ * `req.session` (and `req.sessionID`), for passport, connect-flash and other middleware written
+ * for express-session. Apply it before them:
+ *
+ * ```ts
+ * consumer.apply(ExpressSessionMiddleware, passport.session()).forRoutes('account');
+ * ```
+ *
+ * `req.session` is a view of the same session as `@Session()` and `loadSession()`: its data as
+ * properties, saved by Django's rules. A request with a well-formed session cookie is read here,
+ * before the middleware after it (which read `req.session` synchronously); one without makes no
+ * query. Routes it is not applied to keep their lazy session.
+ */
+@Injectable()
+export class ExpressSessionMiddleware implements NestMiddleware {
+  constructor(
+    private readonly engine: SessionEngine,
+    @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
+  ) {}
+
+  async use(req: IncomingMessage, _res: unknown, next: () => void): Promise<void> {
+    // Applied twice (overlapping routes): the first view stands.
+    if (Object.hasOwn(req, 'session')) return next();
+    const handle = sessionHandleOf(req);
+    if (!handle) {
+      throw new Error('ExpressSessionMiddleware needs SessionModule.forRoot() in the application module.');
+    }
+    // A failed read rejects here, and Nest answers it as any other error of a middleware (503).
+    await handle.preload();
+    const views = new ExpressSessionViews(handle, this.engine, this.options);
+    Object.defineProperties(req, {
+      session: { get: () => views.current(), enumerable: true, configurable: true },
+      sessionID: { get: () => views.current().id, enumerable: true, configurable: true },
+    });
+    next();
+  }
+}
