@@ -82,7 +82,7 @@ if (!haveChromium)
     });
   });
 
-  it('with cookies blocked in the browser, the cookie test fails', async () => {
+  it('with cookies blocked in the browser, the cookie test fails and a login says cookies are needed', async () => {
     const profile = mkdtempSync(join(tmpdir(), 'nest-sessions-chromium-'));
     // Chromium's own setting "block all cookies", as a user would choose it.
     mkdirSync(join(profile, 'Default'));
@@ -101,6 +101,13 @@ if (!haveChromium)
       expect(await body(page)).toBe('Testing session cookie');
       await page.goto(`${base}/test-delete/`);
       expect(await body(page)).toBe('Cookie test failed');
+      // A login needs cookies: the form's answer says so, on a page with a way back.
+      await page.goto(`${base}/lousy-login/`);
+      await page.fill('input[name=username]', 'root');
+      await page.fill('input[name=password]', 'pass');
+      await page.click('input[type=submit]');
+      await expect(page.locator('h1').innerText()).resolves.toBe('Cookies are needed');
+      expect(await page.locator('a[href="/lousy-login/"]').count()).toBe(1);
       expect(await context.cookies(base)).toEqual([]);
     } finally {
       await context.close();
@@ -131,6 +138,41 @@ if (!haveChromium)
       expect(await body(page)).toContain('You have been logged out');
       await page.goto(`${base}/lousy-secret/`);
       expect(new URL(page.url()).pathname).toBe('/lousy-login/');
+    });
+  });
+
+  it('logs in through Passport with a wrong then the right password, sees the profile, logs out', async () => {
+    await withPage(async (page, context) => {
+      const sessionKey = async () => (await context.cookies(base)).find((c) => c.name === 'sessionid')?.value;
+      await page.goto(`${base}/`);
+      await page.click('a[href="/passport/profile/"]');
+      expect(new URL(page.url()).pathname).toBe('/passport/login/');
+
+      await page.fill('input[name=username]', 'root');
+      await page.fill('input[name=password]', 'wrong');
+      await page.click('input[type=submit]');
+      expect(new URL(page.url()).pathname).toBe('/passport/login/');
+      await expect(page.locator('.error').innerText()).resolves.toBe('Error wrong username/password');
+      const before = await sessionKey();
+      await page.reload();
+      expect(await page.locator('.error').count()).toBe(0);
+
+      await page.fill('input[name=username]', 'root');
+      await page.fill('input[name=password]', 'pass');
+      await page.click('input[type=submit]');
+      expect(new URL(page.url()).pathname).toBe('/passport/profile/');
+      expect(await body(page)).toContain('Logged in as root');
+      const loggedIn = await sessionKey();
+      expect(loggedIn).toBeDefined();
+      expect(loggedIn).not.toBe(before);
+      await page.screenshot({ path: join(SCREENSHOTS, 'passport-profile.png'), fullPage: true });
+
+      await page.click('input[value="Log out"]');
+      expect(new URL(page.url()).pathname).toBe('/passport/login/');
+      expect(await body(page)).toContain('You have been logged out');
+      expect(await sessionKey()).not.toBe(loggedIn);
+      await page.goto(`${base}/passport/profile/`);
+      expect(new URL(page.url()).pathname).toBe('/passport/login/');
     });
   });
 });

@@ -1,34 +1,81 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import {
   Catch,
   ForbiddenException,
+  Inject,
   Injectable,
   type ArgumentsHost,
   type CanActivate,
   type ExceptionFilter,
   type ExecutionContext,
 } from '@nestjs/common';
-import { parseCookie } from 'cookie';
+import { parse as parseCookies } from 'cookie';
+import { doubleCsrf, type DoubleCsrfUtilities } from 'csrf-csrf';
 import type { Request, Response } from 'express';
-import { credentialMatches } from './credentials.js';
+import { BLOG_OPTIONS, type BlogModuleOptions } from './blog.module-definition.js';
 
 /** Django's names for the token's cookie and form field. */
 export const CSRF_COOKIE = 'csrftoken';
 export const CSRF_FIELD = 'csrfmiddlewaretoken';
-const TOKEN = /^[A-Za-z0-9_-]{43}$/;
-const ONE_YEAR = 31_449_600;
+const ONE_YEAR_MS = 31_449_600_000;
+
+/** Whose form a token is for: anyone's (a login form, before any session), or the session's. */
+export type CsrfScope = 'visitor' | 'session';
 
 /**
- * The double-submit CSRF token, as Django keeps it by default: in a cookie of its own, echoed by
- * every form in a hidden field. Nothing is stored on the server, so showing a form creates no
- * session.
+ * The forms' CSRF tokens: the signed double-submit cookie of csrf-csrf, as OWASP recommends. The
+ * token, in a `csrftoken` cookie of its own and echoed by every form in a hidden field, carries an
+ * HMAC of a random value under the server's secret, so it cannot be forged without the secret.
+ * The forms of a logged-in session (`'session'`) also bind it to the session cookie's value: a
+ * token taken from another browser, or from before a login changed the key, does not pass. A
+ * login form (`'visitor'`) comes before any session, and is bound to none. Nothing is stored on
+ * the server, so showing a form creates no session.
  */
-export function csrfToken(req: Request, res: Response): string {
-  const current = readToken(req);
-  if (current) return current;
-  const token = randomBytes(32).toString('base64url');
-  res.cookie(CSRF_COOKIE, token, { maxAge: ONE_YEAR * 1000, path: '/', sameSite: 'lax', httpOnly: true });
-  return token;
+@Injectable()
+export class CsrfTokens {
+  private readonly scopes: Record<CsrfScope, DoubleCsrfUtilities>;
+
+  constructor(@Inject(BLOG_OPTIONS) options: BlogModuleOptions) {
+    // Its own key, derived from the app's secret; a random one (forms of this process only) without.
+    const secret = options.secret
+      ? createHmac('sha256', options.secret).update('nest-sessions demo CSRF').digest('hex')
+      : randomBytes(32).toString('hex');
+    const sessionCookie = options.sessionCookieName ?? 'sessionid';
+    const scope = (getSessionIdentifier: (req: Request) => string) =>
+      doubleCsrf({
+        getSecret: () => secret,
+        getSessionIdentifier,
+        cookieName: CSRF_COOKIE,
+        cookieOptions: { sameSite: 'lax', secure: options.secureCookies ?? false, httpOnly: true, path: '/' },
+        getCsrfTokenFromRequest: (req) => {
+          const value = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
+          return typeof value === 'string' ? value : undefined;
+        },
+      });
+    this.scopes = {
+      visitor: scope(() => ''),
+      session: scope((req) => `session:${cookiesOf(req)[sessionCookie] ?? ''}`),
+    };
+  }
+
+  /** The token for a form on `req`'s page, its cookie set (or kept) on `res`. */
+  issue(req: Request, res: Response, scope: CsrfScope = 'visitor'): string {
+    cookiesOf(req);
+    return this.scopes[scope].generateCsrfToken(req, res, { cookieOptions: { maxAge: ONE_YEAR_MS } });
+  }
+
+  /** Whether `req` (a form post) carries the token of its cookie, signed for `scope`. */
+  check(req: Request, scope: CsrfScope = 'visitor'): boolean {
+    cookiesOf(req);
+    return this.scopes[scope].validateRequest(req);
+  }
+}
+
+/** `req.cookies`, parsed here when no cookie parser ran (csrf-csrf reads it). */
+function cookiesOf(req: Request): Record<string, string | undefined> {
+  return ((req as { cookies?: Record<string, string | undefined> }).cookies ??= req.headers.cookie
+    ? parseCookies(req.headers.cookie)
+    : {});
 }
 
 /** A form post the CSRF check refused; `cookieMissing` when the browser sent no token cookie at all. */
@@ -38,17 +85,28 @@ export class CsrfFailedException extends ForbiddenException {
   }
 }
 
-/** Refuses (403) a form post whose hidden token is missing or differs from the cookie's. */
+/** Refuses (403) a login form's post whose hidden token is missing, forged, or not its cookie's. */
 @Injectable()
 export class CsrfGuard implements CanActivate {
+  protected readonly scope: CsrfScope = 'visitor';
+
+  constructor(private readonly tokens: CsrfTokens) {}
+
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
-    const expected = readToken(req);
-    const given = (req.body as Record<string, unknown> | undefined)?.[CSRF_FIELD];
-    if (expected && credentialMatches(given, expected)) return true;
-    throw new CsrfFailedException(expected === undefined);
+    if (this.tokens.check(req, this.scope)) return true;
+    throw new CsrfFailedException(cookiesOf(req)[CSRF_COOKIE] === undefined);
   }
 }
+
+/** {@link CsrfGuard} for the forms of a logged-in session: the token must also be this session's. */
+@Injectable()
+export class SessionCsrfGuard extends CsrfGuard {
+  protected override readonly scope: CsrfScope = 'session';
+}
+
+/** The page holding the form of a post route, where it is not the route itself. */
+const FORM_PAGES: Record<string, string> = { '/passport/logout/': '/passport/profile/' };
 
 /**
  * Answers a refused form post with a page (403) for people: when the browser sent no cookie, that
@@ -58,7 +116,8 @@ export class CsrfGuard implements CanActivate {
 export class CsrfFailedFilter implements ExceptionFilter {
   catch(exception: CsrfFailedException, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const form = http.getRequest<Request>().path;
+    const path = http.getRequest<Request>().path;
+    const form = FORM_PAGES[path] ?? path;
     http
       .getResponse<Response>()
       .status(403)
@@ -68,9 +127,4 @@ export class CsrfFailedFilter implements ExceptionFilter {
         form,
       });
   }
-}
-
-function readToken(req: Request): string | undefined {
-  const value = req.headers.cookie ? parseCookie(req.headers.cookie)[CSRF_COOKIE] : undefined;
-  return value && TOKEN.test(value) ? value : undefined;
 }

@@ -4,7 +4,7 @@ import { Session } from '../session/index.js';
 import { BLOG_OPTIONS, type BlogModuleOptions } from './blog.module-definition.js';
 import { LOGIN_PATH, SECRET_PATH, type BlogSession } from './blog-session.js';
 import { credentialMatches } from './credentials.js';
-import { CsrfFailedFilter, CsrfGuard, csrfToken, CSRF_FIELD } from './csrf.js';
+import { CsrfFailedFilter, CsrfGuard, CsrfTokens, CSRF_FIELD } from './csrf.js';
 import { LoggedInGuard } from './logged-in.guard.js';
 import { RedirectException, RedirectFilter } from './redirect.js';
 
@@ -24,7 +24,10 @@ export class LousyLoginController {
   private readonly username: string;
   private readonly password: string;
 
-  constructor(@Inject(BLOG_OPTIONS) options: BlogModuleOptions) {
+  constructor(
+    @Inject(BLOG_OPTIONS) options: BlogModuleOptions,
+    private readonly csrf: CsrfTokens,
+  ) {
     this.username = options.username ?? 'root';
     this.password = options.password ?? 'pass';
   }
@@ -32,7 +35,7 @@ export class LousyLoginController {
   @Get('lousy-login')
   @Render('lousy_login')
   form(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
-    return { title: 'Login', csrfField: CSRF_FIELD, csrfToken: csrfToken(req, res) };
+    return { title: 'Login', csrfField: CSRF_FIELD, csrfToken: this.csrf.issue(req, res) };
   }
 
   @Post('lousy-login')
@@ -56,7 +59,7 @@ export class LousyLoginController {
     return {
       title: 'Login',
       csrfField: CSRF_FIELD,
-      csrfToken: csrfToken(req, res),
+      csrfToken: this.csrf.issue(req, res),
       error: 'Error wrong username/password',
     };
   }

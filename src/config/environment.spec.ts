@@ -12,7 +12,13 @@ describe('validateEnvironment', () => {
       cookieSecure: undefined,
       cookieName: undefined,
     });
-    expect(blogOptionsFrom(env)).toEqual({ username: undefined, password: undefined });
+    expect(blogOptionsFrom(env)).toEqual({
+      username: undefined,
+      password: undefined,
+      secret: undefined,
+      sessionCookieName: undefined,
+      secureCookies: undefined,
+    });
   });
 
   it('converts numbers and flags, and maps them to the session options', () => {
@@ -36,7 +42,13 @@ describe('validateEnvironment', () => {
       cookieSecure: true,
       cookieName: 'sid',
     });
-    expect(blogOptionsFrom(env)).toEqual({ username: 'alice', password: 'wonderland' });
+    expect(blogOptionsFrom(env)).toEqual({
+      username: 'alice',
+      password: 'wonderland',
+      secret: 's'.repeat(40),
+      sessionCookieName: 'sid',
+      secureCookies: true,
+    });
   });
 
   it.each([

@@ -94,5 +94,11 @@ export function sessionOptionsFrom(env: Environment): SessionModuleOptions {
 }
 
 export function blogOptionsFrom(env: Environment): BlogModuleOptions {
-  return { username: env.LOUSY_LOGIN_USERNAME, password: env.LOUSY_LOGIN_PASSWORD };
+  return {
+    username: env.LOUSY_LOGIN_USERNAME,
+    password: env.LOUSY_LOGIN_PASSWORD,
+    secret: env.SESSION_SECRET,
+    sessionCookieName: env.SESSION_COOKIE_NAME,
+    secureCookies: env.SESSION_COOKIE_SECURE,
+  };
 }
