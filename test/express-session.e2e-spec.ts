@@ -1,3 +1,4 @@
+import { MemorySessionStore, type StoredSession } from '../src/session/index.js';
 import { testDatabases } from './support/databases.js';
 import { createExpressSessionApp } from './support/express-session-app.js';
 import { sessionCookie, setCookies, type TestApp } from './support/test-app.js';
@@ -198,6 +199,20 @@ describe.each(testDatabases())('passport on the compatible req.session, on %s', 
       expect((await t.rows()).map((row) => row.session_key)).toEqual([after]);
     });
 
+    it("costs a read, the new row and the old row's delete to log in, and one read a request after", async () => {
+      const before = sessionCookie(await t.http().get('/compat/set?k=cart&v=3').expect(200)).value;
+      t.queries.reset();
+      const after = sessionCookie(await login(before).expect(201)).value;
+      expect(t.queries.statements.map((sql) => sql.trim().split(/\s+/)[0].toUpperCase())).toEqual([
+        'SELECT',
+        'INSERT',
+        'DELETE',
+      ]);
+      t.queries.reset();
+      await me(after).expect(200);
+      expect(t.queries.count).toBe(1);
+    });
+
     it('refuses wrong credentials, writing nothing', async () => {
       await login(undefined, 'root', 'nope').expect(401);
       expect(await t.rows()).toHaveLength(0);
@@ -267,5 +282,34 @@ describe.each(testDatabases())('passport on the compatible req.session, on %s', 
       }
       if (keepSessionInfo) expect(raced).toBeGreaterThan(0);
     }, 60_000);
+  });
+});
+
+/** A store whose reads fail, as a database that went away. */
+class FailingReads extends MemorySessionStore {
+  override load(): Promise<StoredSession | undefined> {
+    return Promise.reject(new Error('connect ECONNREFUSED'));
+  }
+}
+
+describe('the compatible req.session when the store fails', () => {
+  let t: TestApp;
+  beforeEach(async () => {
+    t = await createExpressSessionApp('sqlite', { session: { store: new FailingReads() } });
+  });
+  afterEach(() => t.close());
+
+  it('answers 503 with a short message where a cookie must be read, and serves requests without one', async () => {
+    const res = await t
+      .http()
+      .get('/compat/untouched')
+      .set('Cookie', withKey('a'.repeat(32)))
+      .expect(503);
+    expect(res.body).toEqual({
+      statusCode: 503,
+      message: 'Session storage is unavailable; try again shortly.',
+      error: 'Service Unavailable',
+    });
+    await t.http().get('/compat/untouched').expect(200, 'untouched');
   });
 });

@@ -19,7 +19,12 @@ import flash from 'connect-flash';
 import type { Request, Response } from 'express';
 import passport from 'passport';
 import { Strategy } from 'passport-local';
-import { ExpressSessionMiddleware, RequestSession, Session } from '../../src/session/index.js';
+import {
+  ExpressSessionMiddleware,
+  RequestSession,
+  Session,
+  type SessionModuleOptions,
+} from '../../src/session/index.js';
 import type { TestDatabase } from './databases.js';
 import { createTestApp, type TestApp } from './test-app.js';
 
@@ -264,7 +269,7 @@ function compatModule(keepSessionInfo: boolean) {
 /** A test app with the compatible `req.session`, passport and connect-flash on `/compat/`. */
 export function createExpressSessionApp(
   db: TestDatabase,
-  options: { keepSessionInfo?: boolean } = {},
+  options: { keepSessionInfo?: boolean; session?: SessionModuleOptions } = {},
 ): Promise<TestApp> {
-  return createTestApp(db, [], {}, { imports: [compatModule(options.keepSessionInfo ?? false)] });
+  return createTestApp(db, [], options.session ?? {}, { imports: [compatModule(options.keepSessionInfo ?? false)] });
 }
