@@ -12,8 +12,8 @@ describe.each(testDatabases())('the session table migration on %s', (db) => {
   });
   afterEach(() => dataSource.destroy());
 
-  it('creates the table with its primary key, expiry index and version, and reverts cleanly', async () => {
-    expect(await dataSource.runMigrations()).toHaveLength(2);
+  it('creates the table with its primary key, expiry index, version and info columns, and reverts cleanly', async () => {
+    expect(await dataSource.runMigrations()).toHaveLength(3);
     const runner = dataSource.createQueryRunner();
     try {
       await checkTableAndRevert(runner);
@@ -25,13 +25,19 @@ describe.each(testDatabases())('the session table migration on %s', (db) => {
   async function checkTableAndRevert(runner: QueryRunner): Promise<void> {
     const table = await runner.getTable('session');
     expect(table?.columns.map((column) => column.name).sort()).toEqual([
+      'client_ip',
+      'created_at',
       'expire_date',
+      'last_seen_at',
       'session_data',
       'session_key',
+      'user_agent',
+      'user_id',
       'version',
     ]);
     expect(table?.primaryColumns.map((column) => column.name)).toEqual(['session_key']);
     expect(table?.indices.map((index) => index.columnNames)).toContainEqual(['expire_date']);
+    expect(table?.indices.map((index) => index.columnNames)).toContainEqual(['user_id']);
     if (db === 'mariadb') {
       const [column] = await dataSource.query(
         `SELECT COLLATION_NAME AS c FROM information_schema.COLUMNS
@@ -39,6 +45,8 @@ describe.each(testDatabases())('the session table migration on %s', (db) => {
       );
       expect(column.c).toBe('ascii_bin');
     }
+    await dataSource.undoLastMigration();
+    expect((await runner.getTable('session'))?.findColumnByName('user_id')).toBeUndefined();
     await dataSource.undoLastMigration();
     expect((await runner.getTable('session'))?.findColumnByName('version')).toBeUndefined();
     await dataSource.undoLastMigration();

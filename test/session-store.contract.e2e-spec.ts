@@ -306,6 +306,54 @@ describe.each(stores)('$name', ({ open, onDatabase }) => {
   });
 
   if (!onDatabase) return;
+  const info = (userId: string | null, at: number, ip = '203.0.113.7') => ({
+    userId,
+    createdAt: new Date(Date.UTC(2030, 5, 1, 12, 0, 0, at)),
+    lastSeenAt: new Date(Date.UTC(2030, 5, 2, 12, 0, 0, at)),
+    ip,
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
+  });
+
+  it('keeps the info of a row beside it, and updates it with the row', async () => {
+    const key = generateSessionKey();
+    await store.create(key, { data: 'v', expiresAt: later(), info: info('ann', 1) });
+    expect((await store.load(key))?.info).toEqual(info('ann', 1));
+    expect(await store.update(key, { data: 'w', expiresAt: later(), info: info(null, 2, '::1') }, 0)).toBe(true);
+    expect((await store.load(key))?.info).toEqual(info(null, 2, '::1'));
+  });
+
+  it('lists the live rows of a user, and only those', async () => {
+    const [a, b, other, expired, unbound] = Array.from({ length: 5 }, () => generateSessionKey());
+    await store.create(a, { data: 'a', expiresAt: later(), info: info('ann', 1) });
+    await store.create(b, { data: 'b', expiresAt: later(), info: info('ann', 2) });
+    await store.create(other, { data: 'o', expiresAt: later(), info: info('bob', 3) });
+    await store.create(expired, { data: 'e', expiresAt: earlier(), info: info('ann', 4) });
+    await store.create(unbound, { data: 'u', expiresAt: later() });
+    const rows = await store.listByUser!('ann');
+    expect(rows.map((row) => [row.key, row.data, row.info]).sort()).toEqual(
+      [
+        [a, 'a', info('ann', 1)],
+        [b, 'b', info('ann', 2)],
+      ].sort(),
+    );
+    expect(await store.listByUser!('nobody')).toEqual([]);
+  });
+
+  it('writes the info of rows created and updated together, each its own', async () => {
+    const keys = Array.from({ length: 6 }, () => generateSessionKey());
+    await Promise.all(
+      keys.map((key, i) => store.create(key, { data: `d${i}`, expiresAt: later(), info: info(`u${i}`, i) })),
+    );
+    const updated = await Promise.all(
+      keys.map((key, i) => store.update(key, { data: `e${i}`, expiresAt: later(), info: info(`v${i}`, 10 + i) }, 0)),
+    );
+    expect(updated).toEqual(keys.map(() => true));
+    for (const [i, key] of keys.entries()) {
+      const row = await store.load(key);
+      expect([i, row?.data, row?.info]).toEqual([i, `e${i}`, info(`v${i}`, 10 + i)]);
+    }
+  });
+
   it('stores the expiry in UTC, to the millisecond', async () => {
     const key = generateSessionKey();
     const expiresAt = new Date(Date.UTC(2031, 0, 2, 3, 4, 5, 678));

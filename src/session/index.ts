@@ -39,8 +39,10 @@ export {
   SessionStore,
   SessionKeyTakenError,
   type SessionCounts,
+  type SessionInfo,
   type SessionRecord,
   type StoredSession,
+  type UserSessionRow,
 } from './session-store.interface.js';
 export { MemorySessionStore } from './memory-session.store.js';
 export { TypeOrmSessionStore } from './typeorm/typeorm-session.store.js';
@@ -51,6 +53,7 @@ export {
   sessionTable,
   CreateSessionTable1764151200000,
   AddSessionVersion1764324000000,
+  AddSessionInfo1764842400000,
   type MigrationClass,
   type SessionTable,
 } from './typeorm/migrations/index.js';

@@ -5,6 +5,7 @@ import {
   type SessionRecord,
   type SessionStore,
   type StoredSession,
+  type UserSessionRow,
 } from './session-store.interface.js';
 
 /**
@@ -18,17 +19,18 @@ export class MemorySessionStore implements SessionStore {
 
   async load(key: string): Promise<StoredSession | undefined> {
     const row = this.liveRow(key);
-    return row && { data: row.data, expiresAt: row.expiresAt, version: row.version };
+    return row && { data: row.data, expiresAt: row.expiresAt, version: row.version, info: row.info };
   }
 
   async create(key: string, record: SessionRecord): Promise<void> {
     if (this.rows.has(key)) throw new SessionKeyTakenError();
-    this.rows.set(key, { data: record.data, expiresAt: record.expiresAt, version: 0 });
+    this.rows.set(key, { data: record.data, expiresAt: record.expiresAt, info: record.info, version: 0 });
   }
 
   async update(key: string, record: SessionRecord, version: number): Promise<boolean> {
     if (this.rows.get(key)?.version !== version) return false;
-    this.rows.set(key, { data: record.data, expiresAt: record.expiresAt, version: nextSessionVersion(version) });
+    const { data, expiresAt, info } = record;
+    this.rows.set(key, { data, expiresAt, info, version: nextSessionVersion(version) });
     return true;
   }
 
@@ -54,6 +56,14 @@ export class MemorySessionStore implements SessionStore {
     let expired = 0;
     for (const row of this.rows.values()) expired += Number(row.expiresAt <= now);
     return { live: this.rows.size - expired, expired };
+  }
+
+  async listByUser(userId: string, now: Date = this.now()): Promise<UserSessionRow[]> {
+    const found: UserSessionRow[] = [];
+    for (const [key, row] of this.rows) {
+      if (row.info?.userId === userId && row.expiresAt > now) found.push({ key, ...row });
+    }
+    return found;
   }
 
   private liveRow(key: string): (SessionRecord & { version: number }) | undefined {

@@ -1,3 +1,17 @@
+/**
+ * What a row tells of its session beside the data, for the sessions of a user: whom it is bound
+ * to, when it began (created, or its key cycled by a login), when it was last saved, and from
+ * which client.
+ */
+export interface SessionInfo {
+  /** The user the session is bound to (`user_id`, indexed), or `null`. */
+  userId: string | null;
+  createdAt: Date;
+  lastSeenAt: Date;
+  ip: string | null;
+  userAgent: string | null;
+}
+
 /** A live session row as a store returns it. */
 export interface StoredSession {
   /** The signed, encoded dictionary (`session_data`). */
@@ -6,6 +20,13 @@ export interface StoredSession {
   expiresAt: Date;
   /** Raised by every update (see {@link nextSessionVersion}); what `update()` expects to find. */
   version: number;
+  /** The row's {@link SessionInfo}, where the store keeps it (rows written before it have none). */
+  info?: SessionInfo;
+}
+
+/** A live session row of a user, as `listByUser()` returns it. */
+export interface UserSessionRow extends StoredSession {
+  key: string;
 }
 
 /** How many rows a store holds, by state at a given time. */
@@ -19,6 +40,8 @@ export interface SessionRecord {
   data: string;
   /** When the row stops being live (`expire_date`). */
   expiresAt: Date;
+  /** Kept beside the data by stores that support the sessions of a user. */
+  info?: SessionInfo;
 }
 
 /**
@@ -63,6 +86,11 @@ export interface SessionStore {
    * A store implements it where it knows a cheaper walk than the `expire_date` index.
    */
   clearExpiredInBatches?(now: Date, batchSize: number): AsyncIterable<number>;
+  /**
+   * The live rows bound to `userId` (their `info.userId`). Optional: a store without it keeps no
+   * user index, and `SessionsService`'s per-user methods refuse to run on it.
+   */
+  listByUser?(userId: string, now?: Date): Promise<UserSessionRow[]>;
 }
 
 /** The highest version a row reaches before it starts again at 0 (the largest signed 32-bit integer). */

@@ -1,7 +1,14 @@
 import { SessionKeyTakenError } from '../session-store.interface.js';
 import { isDuplicateKey, isLockConflict } from './driver-errors.js';
 import type { StatementRunner, TransactionRunner } from './statement-result.js';
-import { updateManyParameters, type ChangedRow, type NewRow, type Statements } from './session-statements.js';
+import {
+  newRowParameters,
+  updateManyParameters,
+  updateParameters,
+  type ChangedRow,
+  type NewRow,
+  type Statements,
+} from './session-statements.js';
 
 /**
  * The most session data, in characters, one multi-row INSERT carries, so that it stays well
@@ -39,8 +46,8 @@ export class SessionBatches {
   }
 
   /** Saves one row over the one of its version; whether that version still held. */
-  async updateRow({ key, data, expires, version }: ChangedRow): Promise<boolean> {
-    const { affected } = await this.run(this.sql.update, [data, expires, key, version]);
+  async updateRow(row: ChangedRow): Promise<boolean> {
+    const { affected } = await this.run(this.sql.update, updateParameters(row));
     return (affected ?? 0) > 0;
   }
 
@@ -85,10 +92,7 @@ export class SessionBatches {
   private async insertGroup(rows: NewRow[]): Promise<(Error | undefined)[]> {
     if (rows.length > 1) {
       try {
-        await this.run(
-          this.sql.insertMany(rows.length),
-          rows.flatMap((row) => [row.key, row.data, row.expires]),
-        );
+        await this.run(this.sql.insertMany(rows.length), rows.flatMap(newRowParameters));
         return rows.map(() => undefined);
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
@@ -96,7 +100,7 @@ export class SessionBatches {
     }
     return Promise.all(
       rows.map((row) =>
-        this.run(this.sql.insert, [row.key, row.data, row.expires]).then(
+        this.run(this.sql.insert, newRowParameters(row)).then(
           () => undefined,
           (error: unknown) => (isDuplicateKey(error) ? new SessionKeyTakenError() : (error as Error)),
         ),

@@ -9,7 +9,13 @@ export interface NewRow {
   key: string;
   data: string;
   expires: string;
+  /** The values of {@link INFO_COLUMNS}, in their order (times as UTC text). */
+  info: InfoValues;
 }
+
+/** The columns of a row's `SessionInfo`, as entity properties, in the order statements take them. */
+export const INFO_COLUMNS = ['userId', 'createdAt', 'lastSeenAt', 'clientIp', 'userAgent'] as const;
+export type InfoValues = [string | null, string | null, string | null, string | null, string | null];
 
 /** A row to save over the one of `version`. */
 export interface ChangedRow extends NewRow {
@@ -22,6 +28,11 @@ export interface LoadedRow {
   session_data: string;
   expire_date: unknown;
   version: number | string;
+  user_id: string | null;
+  created_at: unknown;
+  last_seen_at: unknown;
+  client_ip: string | null;
+  user_agent: string | null;
 }
 
 /** The store's SQL, built once per data source from the entity's metadata. */
@@ -47,6 +58,8 @@ export interface Statements {
   clearExpiredBatch: (limit: number) => string;
   countExpired: string;
   countAll: string;
+  /** The live rows of a user, naming each row's key. */
+  listByUser: string;
   /** Names for the key-ordered sweep; set on MySQL/MariaDB only. */
   sweep?: SweepTable;
 }
@@ -61,11 +74,21 @@ export function buildStatements(dataSource: DataSource, meta: EntityMetadata): S
     column('expireDate'),
     column('version'),
   ];
+  const info = INFO_COLUMNS.map(column);
+  const [user, created, seen, ip, agent] = info;
   const p = (index: number) => driver.createParameter(`p${index}`, index);
   const expired = `${expires} <= ${p(0)}`;
   // MySQL hands DATETIME out in the connection's time zone; as text it is exactly what was written.
-  const expiresOut = isMysql(dataSource.options.type) ? `DATE_FORMAT(${expires}, '%Y-%m-%d %H:%i:%s.%f')` : expires;
-  const selected = `${data} AS session_data, ${expiresOut} AS expire_date, ${version} AS version`;
+  const timeOut = (time: string) =>
+    isMysql(dataSource.options.type) ? `DATE_FORMAT(${time}, '%Y-%m-%d %H:%i:%s.%f')` : time;
+  const selected =
+    `${data} AS session_data, ${timeOut(expires)} AS expire_date, ${version} AS version, ` +
+    `${user} AS user_id, ${timeOut(created)} AS created_at, ${timeOut(seen)} AS last_seen_at, ` +
+    `${ip} AS client_ip, ${agent} AS user_agent`;
+  const written = [key, data, expires, version, ...info].join(', ');
+  // The placeholders of one new row from parameter `from` on: key, data, expiry, version 0, info.
+  const newRow = (from: number) => `(${list(from, 3)}, 0, ${list(from + 3, info.length)})`;
+  const perNewRow = 3 + info.length;
   // Wraps instead of overflowing the column (see nextSessionVersion).
   const next = `CASE WHEN ${version} >= ${MAX_SESSION_VERSION} THEN 0 ELSE ${version} + 1 END`;
   const list = (from: number, count: number) => Array.from({ length: count }, (_, i) => p(from + i)).join(', ');
@@ -76,21 +99,27 @@ export function buildStatements(dataSource: DataSource, meta: EntityMetadata): S
         `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE ${key} IN (${list(0, count)}) AND ${expires} > ${p(count)}`,
     ),
     exists: `SELECT 1 AS found FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
-    insert: `INSERT INTO ${table} (${key}, ${data}, ${expires}, ${version}) VALUES (${p(0)}, ${p(1)}, ${p(2)}, 0)`,
+    insert: `INSERT INTO ${table} (${written}) VALUES ${newRow(0)}`,
     insertMany: memoize(
       (count) =>
-        `INSERT INTO ${table} (${key}, ${data}, ${expires}, ${version}) VALUES ` +
-        Array.from({ length: count }, (_, i) => `(${list(3 * i, 3)}, 0)`).join(', '),
+        `INSERT INTO ${table} (${written}) VALUES ` +
+        Array.from({ length: count }, (_, i) => newRow(perNewRow * i)).join(', '),
     ),
     update:
-      `UPDATE ${table} SET ${data} = ${p(0)}, ${expires} = ${p(1)}, ${version} = ${next} ` +
-      `WHERE ${key} = ${p(2)} AND ${version} = ${p(3)}`,
+      `UPDATE ${table} SET ${data} = ${p(0)}, ${expires} = ${p(1)}, ` +
+      info.map((name, i) => `${name} = ${p(2 + i)}, `).join('') +
+      `${version} = ${next} WHERE ${key} = ${p(2 + info.length)} AND ${version} = ${p(3 + info.length)}`,
     updateMany: memoize((count) => {
       const each = (from: number) =>
         Array.from({ length: count }, (_, i) => `WHEN ${p(from + 2 * i)} THEN ${p(from + 2 * i + 1)}`).join(' ');
+      // One CASE per written column (data, expiry, then each info column), then the key list and
+      // the version CASE: the order of updateManyParameters.
+      const set = [data, expires, ...info].map((name, c) => `${name} = CASE ${key} ${each(2 * count * c)} END`);
+      const columns = 2 + info.length;
       return (
-        `UPDATE ${table} SET ${data} = CASE ${key} ${each(0)} END, ${expires} = CASE ${key} ${each(2 * count)} END, ` +
-        `${version} = ${next} WHERE ${key} IN (${list(4 * count, count)}) AND ${version} = CASE ${key} ${each(5 * count)} END`
+        `UPDATE ${table} SET ${set.join(', ')}, ${version} = ${next} ` +
+        `WHERE ${key} IN (${list(2 * count * columns, count)}) ` +
+        `AND ${version} = CASE ${key} ${each(2 * count * columns + count)} END`
       );
     }),
     delete: `DELETE FROM ${table} WHERE ${key} = ${p(0)}`,
@@ -99,21 +128,33 @@ export function buildStatements(dataSource: DataSource, meta: EntityMetadata): S
     clearExpiredBatch: batchDelete(dataSource.options.type, table, expired),
     countExpired: `SELECT COUNT(*) AS n FROM ${table} WHERE ${expired}`,
     countAll: `SELECT COUNT(*) AS n FROM ${table}`,
+    listByUser: `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE ${user} = ${p(0)} AND ${expires} > ${p(1)}`,
     sweep: isMysql(dataSource.options.type) ? { table, key, expires } : undefined,
   };
 }
 
 /**
  * The parameters of `updateMany(rows.length)`, in the order of its placeholders: the data CASE,
- * the expiry CASE, the key list, the version CASE.
+ * the expiry CASE, a CASE per info column, the key list, the version CASE.
  */
 export function updateManyParameters(rows: ChangedRow[]): unknown[] {
   return [
     ...rows.flatMap((row) => [row.key, row.data]),
     ...rows.flatMap((row) => [row.key, row.expires]),
+    ...INFO_COLUMNS.flatMap((_, c) => rows.flatMap((row) => [row.key, row.info[c]])),
     ...rows.map((row) => row.key),
     ...rows.flatMap((row) => [row.key, row.version]),
   ];
+}
+
+/** The parameters of `insert`/`insertMany` for `row`, in the order of its placeholders. */
+export function newRowParameters(row: NewRow): unknown[] {
+  return [row.key, row.data, row.expires, ...row.info];
+}
+
+/** The parameters of `update` for `row`. */
+export function updateParameters(row: ChangedRow): unknown[] {
+  return [row.data, row.expires, ...row.info, row.key, row.version];
 }
 
 /**

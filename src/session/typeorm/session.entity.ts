@@ -13,6 +13,15 @@ export interface SessionRow {
   expireDate: Date;
   /** Raised by every save; a save that expects an older version merges instead of overwriting. */
   version: number;
+  /** The user the session is bound to, indexed; `null` when none. */
+  userId: string | null;
+  /** When the session began, or a login cycled its key (UTC). */
+  createdAt: Date | null;
+  /** When the session was last saved (UTC). */
+  lastSeenAt: Date | null;
+  /** The client's address and user agent at the last save. */
+  clientIp: string | null;
+  userAgent: string | null;
 }
 
 /** A TypeORM entity class of sessions: {@link SessionEntity}, or one of {@link sessionTable}. */
@@ -46,6 +55,22 @@ export function sessionEntityFor(table: string): SessionEntityClass {
 
     @Column({ name: 'version', type: 'int', default: 0 })
     version: number;
+
+    @Index(`${table}_user_id_idx`)
+    @Column({ name: 'user_id', type: 'varchar', length: 191, nullable: true })
+    userId: string | null;
+
+    @Column({ name: 'created_at', type: 'datetime', precision: 3, nullable: true })
+    createdAt: Date | null;
+
+    @Column({ name: 'last_seen_at', type: 'datetime', precision: 3, nullable: true })
+    lastSeenAt: Date | null;
+
+    @Column({ name: 'client_ip', type: 'varchar', length: 45, nullable: true })
+    clientIp: string | null;
+
+    @Column({ name: 'user_agent', type: 'varchar', length: 255, nullable: true })
+    userAgent: string | null;
   }
   entities.set(table, SessionEntity);
   return SessionEntity;

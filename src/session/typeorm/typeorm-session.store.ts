@@ -1,6 +1,13 @@
 import type { DataSource, EntityMetadata } from 'typeorm';
 import { clearExpiredByLimit } from '../clear-expired-by-limit.js';
-import type { SessionCounts, SessionRecord, SessionStore, StoredSession } from '../session-store.interface.js';
+import type {
+  SessionCounts,
+  SessionInfo,
+  SessionRecord,
+  SessionStore,
+  StoredSession,
+  UserSessionRow,
+} from '../session-store.interface.js';
 import { isEmbedded, isMysql } from './database-type.js';
 import { sweepExpiredByKey } from './expired-sweep.js';
 import { SessionBatches } from './session-batches.js';
@@ -9,6 +16,7 @@ import {
   expiryReader,
   utc,
   type ChangedRow,
+  type InfoValues,
   type LoadedRow,
   type NewRow,
   type Statements,
@@ -18,6 +26,12 @@ import { createStatementRunner, createTransactionRunner } from './statement-runn
 import { checkSessionTable, sessionMetadata } from './session-table.js';
 import { DEFAULT_STATEMENT_TIMEOUT, type TypeOrmSessionStoreOptions } from './store-options.js';
 import { TurnBatcher } from './turn-batcher.js';
+
+/** A record's info as the columns take it; all `NULL` without one. */
+function infoValues(info: SessionInfo | undefined): InfoValues {
+  if (!info) return [null, null, null, null, null];
+  return [info.userId, utc(info.createdAt), utc(info.lastSeenAt), info.ip, info.userAgent];
+}
 
 /** The most keys or rows one batched statement carries. */
 const MAX_BATCH = 100;
@@ -78,18 +92,22 @@ export class TypeOrmSessionStore implements SessionStore {
 
   async load(key: string): Promise<StoredSession | undefined> {
     const row = this.loads ? await this.loads.add(key) : (await this.loadRows([key]))[0];
-    if (!row) return undefined;
-    return { data: row.session_data, expiresAt: this.readExpiry(row.expire_date), version: Number(row.version) };
+    return row && this.stored(row);
+  }
+
+  async listByUser(userId: string, now: Date = new Date()): Promise<UserSessionRow[]> {
+    const { records = [] } = await this.run(this.sql.listByUser, [userId, utc(now)]);
+    return (records as LoadedRow[]).map((row) => ({ key: row.session_key!, ...this.stored(row) }));
   }
 
   async create(key: string, record: SessionRecord): Promise<void> {
-    const row = { key, data: record.data, expires: utc(record.expiresAt) };
+    const row = { key, data: record.data, expires: utc(record.expiresAt), info: infoValues(record.info) };
     const failure = this.inserts ? await this.inserts.add(row) : (await this.batches.insertRows([row]))[0];
     if (failure) throw failure;
   }
 
   update(key: string, record: SessionRecord, version: number): Promise<boolean> {
-    const row = { key, data: record.data, expires: utc(record.expiresAt), version };
+    const row = { key, data: record.data, expires: utc(record.expiresAt), info: infoValues(record.info), version };
     return this.updates ? this.updates.add(row) : this.batches.updateRow(row);
   }
 
@@ -139,6 +157,26 @@ export class TypeOrmSessionStore implements SessionStore {
     ]);
     const number = (result: StatementResult) => Number((result.records?.[0] as { n: unknown }).n);
     return { live: number(all) - number(expired), expired: number(expired) };
+  }
+
+  /** A loaded row as the store contract gives it. */
+  private stored(row: LoadedRow): StoredSession {
+    const stored: StoredSession = {
+      data: row.session_data,
+      expiresAt: this.readExpiry(row.expire_date),
+      version: Number(row.version),
+    };
+    // Rows written before the info columns existed have none.
+    if (row.created_at !== null && row.created_at !== undefined) {
+      stored.info = {
+        userId: row.user_id ?? null,
+        createdAt: this.readExpiry(row.created_at),
+        lastSeenAt: this.readExpiry(row.last_seen_at ?? row.created_at),
+        ip: row.client_ip ?? null,
+        userAgent: row.user_agent ?? null,
+      };
+    }
+    return stored;
   }
 
   /** The live rows under `keys`, in their order; one statement. */

@@ -2,6 +2,7 @@ import type { MigrationInterface } from 'typeorm';
 import { SESSION_TABLE, sessionEntityFor, type SessionEntityClass } from '../session.entity.js';
 import { createSessionTableMigration } from './1764151200000-create-session-table.js';
 import { addSessionVersionMigration } from './1764324000000-add-session-version.js';
+import { addSessionInfoMigration } from './1764842400000-add-session-info.js';
 
 /** A TypeORM migration class. */
 export type MigrationClass = new () => MigrationInterface;
@@ -30,7 +31,7 @@ export function sessionTable(name: string): SessionTable {
   if (!table) {
     table = {
       entity: sessionEntityFor(name),
-      migrations: [createSessionTableMigration(name), addSessionVersionMigration(name)],
+      migrations: [createSessionTableMigration(name), addSessionVersionMigration(name), addSessionInfoMigration(name)],
     };
     tables.set(name, table);
   }
@@ -46,3 +47,5 @@ export const sessionMigrations = defaults.migrations;
 export const CreateSessionTable1764151200000 = defaults.migrations[0];
 /** Adds the `version` column. */
 export const AddSessionVersion1764324000000 = defaults.migrations[1];
+/** Adds the user and client columns of the sessions of a user. */
+export const AddSessionInfo1764842400000 = defaults.migrations[2];
