@@ -32,6 +32,8 @@ export {
   type ClearExpiredResult,
   type StoredSessionInfo,
 } from './sessions.service.js';
+export type { CurrentSession, UserSession } from './user-sessions.js';
+export { SESSION_USER_KEY, type UserIdOf } from './session-user.js';
 
 export {
   MAX_SESSION_VERSION,

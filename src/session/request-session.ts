@@ -10,6 +10,7 @@ import {
 } from './session-expiry.js';
 import { generateSessionKey } from './session-key.js';
 import { TEST_COOKIE_KEY, TEST_COOKIE_VALUE } from './session.constants.js';
+import { MAX_USER_ID_LENGTH, SESSION_USER_KEY } from './session-user.js';
 
 /** The global expiry policy a session falls back on. */
 export interface ExpiryPolicy {
@@ -74,6 +75,27 @@ export class RequestSession<T extends object = AnyData> extends SessionDictionar
 
   deleteTestCookie(): void {
     this.delete(TEST_COOKIE_KEY as Key<T>);
+  }
+
+  /**
+   * Binds the session to the user `userId` (call on login, with `cycleKey()`): it is then among
+   * that user's sessions (`SessionsService.listForUser()`), and ends with their revocation. Kept
+   * in the dictionary under `_auth_user_id`, as Django keeps it; `flush()` unbinds it.
+   */
+  bindUser(userId: string | number): void {
+    const id = String(userId);
+    if (id.length === 0 || id.length > MAX_USER_ID_LENGTH || (typeof userId === 'number' && !Number.isFinite(userId))) {
+      throw new TypeError(
+        `bindUser() takes a user id of 1 to ${MAX_USER_ID_LENGTH} characters, got ${JSON.stringify(userId)}`,
+      );
+    }
+    this.set(SESSION_USER_KEY as Key<T>, id as T[Key<T>]);
+  }
+
+  /** The user bound with `bindUser()`, or `null`. */
+  get boundUser(): string | null {
+    const id = this.own(SESSION_USER_KEY);
+    return typeof id === 'string' ? id : null;
   }
 
   /** Ends the session: data cleared, row deleted, cookie removed (call on logout). */

@@ -1,3 +1,4 @@
+import { defaultUserIdOf } from './session-user.js';
 import { randomBytes } from 'node:crypto';
 import type { CookieSameSite, ResolvedSessionOptions, SessionModuleOptions } from './session-options.js';
 import { DEFAULT_COOKIE_AGE, MIN_SECRET_LENGTH } from './session.constants.js';
@@ -45,6 +46,7 @@ export function resolveSessionOptions(
     maxDataSize: options.maxDataSize ?? 65_536,
     storeTimeout: options.storeTimeout ?? 5_000,
     shutdownTimeout: options.shutdownTimeout ?? 10_000,
+    userIdOf: options.userIdOf ?? defaultUserIdOf,
     store: options.store,
   };
   checkCookieOptions(resolved);

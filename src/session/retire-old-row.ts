@@ -4,7 +4,8 @@ import { applySessionChanges, type SessionChanges } from './session-merge.js';
 import type { ResolvedSessionOptions } from './session-options.js';
 import type { RowState, SessionRows } from './session-rows.js';
 import type { SavedRow } from './session-save.js';
-import { nextSessionVersion } from './session-store.interface.js';
+import { nextSessionVersion, type SessionInfo } from './session-store.interface.js';
+import { userIdFor } from './session-user.js';
 import { SessionConflictError, SessionDataTooLargeError } from './session.errors.js';
 
 /** A login's rows: the old one to retire, the new one that must hold every write it got. */
@@ -18,6 +19,8 @@ export interface Retirement {
   includes: number;
   /** The login request's own changes, applied on top of what is carried over. */
   changes: SessionChanges;
+  /** The new row's info; its user follows the data when newer writes are carried over. */
+  info: SessionInfo;
 }
 
 // Tries before giving up, when other processes keep writing the old row.
@@ -42,7 +45,8 @@ export async function retireOldRow(
       const json = JSON.stringify(data);
       SessionDataTooLargeError.check(json, options.maxDataSize);
       const expiresAt = expiryDate(data[EXPIRY_KEY], options.cookieAge, new Date());
-      if (!(await rows.update(moved.key, json, expiresAt, moved.version))) throw new SessionConflictError();
+      const info = { ...login.info, userId: userIdFor(data, options.userIdOf) };
+      if (!(await rows.update(moved.key, json, expiresAt, moved.version, info))) throw new SessionConflictError();
       Object.assign(moved, { json, version: nextSessionVersion(moved.version), merged: true });
       includes = current.version;
     }

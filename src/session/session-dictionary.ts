@@ -144,6 +144,11 @@ export class SessionDictionary<T extends object = AnyData> {
     return this.tracker.changes(this.data);
   }
 
+  /** @internal The dictionary itself, for reading at a save (nothing is handed out). */
+  peek(): SessionData {
+    return this.data;
+  }
+
   /** @internal The whole dictionary as JSON. */
   json(): string {
     return JSON.stringify(this.data);

@@ -9,6 +9,8 @@ import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
 import { retireOldRow } from './retire-old-row.js';
 import type { SavedRow } from './session-save.js';
 import { SessionWriter } from './session-writer.js';
+import type { SessionInfo } from './session-store.interface.js';
+import { sessionInfo, type SessionClient } from './session-user.js';
 
 /** The outcome of a save: what the cookie must carry. */
 export interface SavedSession {
@@ -23,6 +25,7 @@ const NEW_SESSION = () => ({ key: null, data: {}, json: '{}' });
 /** The row the store holds for a session: its key, version and JSON as last read or written. */
 interface StoredRow extends RowState {
   key: string;
+  info?: SessionInfo;
 }
 
 /**
@@ -50,7 +53,7 @@ export class SessionEngine {
     if (row && !row.verified) await this.rows.removeUnverified(row);
     if (!row?.verified) return new RequestSession(NEW_SESSION(), this.options);
     const session = new RequestSession(row, this.options);
-    this.stored.set(session, { key: row.key, version: row.version, json: row.json });
+    this.stored.set(session, { key: row.key, version: row.version, json: row.json, info: row.info });
     return session;
   }
 
@@ -96,27 +99,31 @@ export class SessionEngine {
    * Writes `session`: its changes over its row, or a new row when it has none or its key was
    * cycled (the old row then goes). Resolves what the cookie must carry.
    */
-  async save(session: RequestSession, now = new Date()): Promise<SavedSession> {
+  async save(session: RequestSession, now = new Date(), client?: SessionClient): Promise<SavedSession> {
     session.assertStorable();
     const row = this.stored.get(session);
     const key = session.sessionKey;
-    const saved =
-      row && key === row.key
-        ? { key, ...(await this.update(session, row, now)) }
-        : await this.create(session, key ?? generateSessionKey(), row, now);
-    this.stored.set(session, { key: saved.key, version: saved.version, json: saved.json });
+    const same = row !== undefined && key === row.key;
+    // A new row, or a login's new key, starts the session anew (its absolute age counts from here).
+    const since = same && row.info ? row.info.createdAt : now;
+    const info = sessionInfo(session.peek(), this.options.userIdOf, since, now, client, row?.info);
+    const saved = same
+      ? { key: key, ...(await this.update(session, row, now, info)) }
+      : await this.create(session, key ?? generateSessionKey(), row, now, info);
+    this.stored.set(session, { key: saved.key, version: saved.version, json: saved.json, info });
     session.markSaved(saved.key, saved.json, saved.merged);
     const maxAge = session.getExpireAtBrowserClose() ? undefined : Math.max(0, session.getExpiryAge(now));
     return { key: saved.key, maxAge };
   }
 
-  private update(session: RequestSession, row: StoredRow, now: Date): Promise<SavedRow> {
+  private update(session: RequestSession, row: StoredRow, now: Date, info: SessionInfo): Promise<SavedRow> {
     let json: string | undefined;
     return this.writer.update(row.key, {
       changes: session.changes(),
       read: row,
       json: () => (json ??= session.json()),
       expiresAt: session.getExpiryDate(now),
+      info,
     });
   }
 
@@ -130,10 +137,11 @@ export class SessionEngine {
     key: string,
     old: StoredRow | undefined,
     now: Date,
+    info: SessionInfo,
   ): Promise<SavedRow & { key: string }> {
     const json = session.json();
     SessionDataTooLargeError.check(json, this.options.maxDataSize);
-    key = await this.rows.insert(key, json, session.getExpiryDate(now));
+    key = await this.rows.insert(key, json, session.getExpiryDate(now), info);
     const moved = { key, json, version: 0, merged: false };
     if (!old) return moved;
     const changes = session.changes();
@@ -145,6 +153,7 @@ export class SessionEngine {
           moved,
           includes: old.version,
           changes,
+          info,
         }),
       );
     } catch (error) {

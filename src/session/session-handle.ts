@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CommitsInFlight } from './commits-in-flight.js';
 import { holdResponseEnd } from './hold-response-end.js';
 import type { RequestSession } from './request-session.js';
@@ -16,6 +16,7 @@ import {
   type SessionFacts,
 } from './session-policy.js';
 import { SESSION_HANDLE } from './session.constants.js';
+import { clientOf, type SessionClient } from './session-user.js';
 
 const logger = new Logger('SessionHandle');
 
@@ -47,6 +48,8 @@ export class SessionHandle {
     private readonly res: ServerResponse,
     /** The session cookie as the client sent it, if it sent one. */
     private readonly cookieValue: string | undefined,
+    /** The request, whose client a save records. */
+    private readonly req?: IncomingMessage,
   ) {
     this.request = {
       cookieSent: cookieValue !== undefined,
@@ -151,11 +154,21 @@ export class SessionHandle {
     // A SessionInterruptedError leaves the cookie alone: the request that ended or replaced the
     // session (a logout, a login's new key) has sent the cookie the browser should keep.
     if (mustDeleteRow(facts)) await this.deps.engine.deleteRow(session);
-    const saved = mustSave(this.request, facts, status) ? await this.deps.engine.save(session, now) : undefined;
+    const saved = mustSave(this.request, facts, status)
+      ? await this.deps.engine.save(session, now, this.client())
+      : undefined;
     if (mustDeleteCookie(this.request, facts)) return this.deleteCookie();
     if (mustSetCookie(this.request, facts, saved !== undefined) && this.writable()) {
       this.deps.cookie.set(this.res, saved!.key, saved!.maxAge, now);
     }
+  }
+
+  /** The request's client: Express's `req.ip` (which follows `trust proxy`), else the socket's address. */
+  private client(): SessionClient | undefined {
+    const req = this.req;
+    if (!req) return undefined;
+    const ip: unknown = Reflect.get(req, 'ip');
+    return clientOf(typeof ip === 'string' ? ip : req.socket?.remoteAddress, req.headers['user-agent']);
   }
 
   /** Holds the response's end until the session is committed (see {@link holdResponseEnd}). */

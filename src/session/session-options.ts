@@ -1,3 +1,4 @@
+import type { UserIdOf } from './session-user.js';
 import type { SessionStore } from './session-store.interface.js';
 
 /** The `SameSite` attribute of the session cookie; `false` leaves the attribute out. */
@@ -57,6 +58,12 @@ export interface SessionModuleOptions {
    * store's connection closes; `0` does not wait. Default 10000.
    */
   shutdownTimeout?: number;
+  /**
+   * Which user a session belongs to, from its data, for the sessions of a user
+   * (`SessionsService.listForUser()`, revocation). Default: the id given to `bindUser()`, else
+   * passport's serialized user (`passport.user`) when it is a string or a number.
+   */
+  userIdOf?: UserIdOf;
   /**
    * Where sessions are kept. Default: a `TypeOrmSessionStore` on the application's default
    * TypeORM data source (for a named one, pass `new TypeOrmSessionStore(dataSource)`).

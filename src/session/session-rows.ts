@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { SessionCodec, type DecodedSession } from './session-codec.js';
 import { generateSessionKey } from './session-key.js';
-import { SessionKeyTakenError } from './session-store.interface.js';
+import { SessionKeyTakenError, type SessionInfo } from './session-store.interface.js';
 import { TimedStore } from './timed-store.js';
 
 /** A row's JSON and version: what a save builds on. */
@@ -15,6 +15,7 @@ export interface DecodedRow extends DecodedSession, RowState {
   key: string;
   expiresAt: Date;
   verified: boolean;
+  info?: SessionInfo;
 }
 
 // A collision of 165-bit random keys means a broken random source; stop rather than loop.
@@ -44,7 +45,9 @@ export class SessionRows {
     } catch {
       decoded = undefined;
     }
-    if (decoded) return { key, ...decoded, expiresAt: row.expiresAt, version: row.version, verified: true };
+    if (decoded) {
+      return { key, ...decoded, expiresAt: row.expiresAt, version: row.version, info: row.info, verified: true };
+    }
     this.logger.warn(
       `Session ${key.slice(0, 4)}…: stored row failed verification (edited, forged, its expiry ` +
         'moved, or signed with an unknown secret); reading it as no session.',
@@ -59,10 +62,10 @@ export class SessionRows {
   }
 
   /** Inserts `json` under `key`, or under fresh keys while the key is taken; resolves the key used. */
-  async insert(key: string, json: string, expiresAt: Date): Promise<string> {
+  async insert(key: string, json: string, expiresAt: Date, info?: SessionInfo): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.store.create(key, { data: this.codec.encode(key, json, expiresAt), expiresAt });
+        await this.store.create(key, { data: this.codec.encode(key, json, expiresAt), expiresAt, info });
         return key;
       } catch (error) {
         if (!(error instanceof SessionKeyTakenError) || attempt === MAX_KEY_ATTEMPTS) throw error;
@@ -72,8 +75,8 @@ export class SessionRows {
   }
 
   /** Writes `json` over the row `key` if it is still at `version`; whether it was. */
-  update(key: string, json: string, expiresAt: Date, version: number): Promise<boolean> {
-    return this.store.update(key, { data: this.codec.encode(key, json, expiresAt), expiresAt }, version);
+  update(key: string, json: string, expiresAt: Date, version: number, info?: SessionInfo): Promise<boolean> {
+    return this.store.update(key, { data: this.codec.encode(key, json, expiresAt), expiresAt, info }, version);
   }
 
   /** Deletes the row `key` (only at `version`, when given); whether a row went. */

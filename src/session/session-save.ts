@@ -1,4 +1,5 @@
 import type { SessionChanges } from './session-merge.js';
+import type { SessionInfo } from './session-store.interface.js';
 import type { RowState } from './session-rows.js';
 import type { QueuedSave } from './session-save-queue.js';
 
@@ -15,6 +16,8 @@ export interface RowUpdate {
   /** The request's whole dictionary, made only if its save goes alone, and its expiry. */
   json(): string;
   expiresAt: Date;
+  /** The row's info as this request would write it (its user from its own data). */
+  info: SessionInfo;
 }
 
 /** One save as it waits in its row's queue, and how it is answered. */

@@ -15,6 +15,8 @@ import {
 } from './session.errors.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
 import { TimedStore } from './timed-store.js';
+import type { SessionData } from './session-codec.js';
+import { userIdFor } from './session-user.js';
 
 // Saves of one session from this process never conflict (they queue); these bound the retries
 // against other processes' saves, so that one busy session cannot keep the database busy.
@@ -105,9 +107,12 @@ export class SessionWriter {
       const live = saves.filter((save) => !save.settled);
       if (live.length === 0) return base;
       const from = base ?? live[0].update!.read;
-      const { json, expiresAt, merged } = this.next(from, live, base === undefined);
+      const { json, expiresAt, merged, data } = this.next(from, live, base === undefined);
       if (!live.some((save) => !save.settled)) return base;
-      if (await this.rows.update(key, json, expiresAt, from.version)) {
+      // The latest save's client and times; the user of what is written, merges included.
+      const latest = live[live.length - 1].update!.info;
+      const info = data ? { ...latest, userId: userIdFor(data, this.options.userIdOf) } : latest;
+      if (await this.rows.update(key, json, expiresAt, from.version, info)) {
         const saved = { json, version: nextSessionVersion(from.version), merged };
         settle(live, (save) => save.resolve(saved));
         return saved;
@@ -125,7 +130,11 @@ export class SessionWriter {
   }
 
   /** What the turn writes: a lone save's own dictionary as it read it, else the merge onto `from`. */
-  private next(from: RowState, saves: Save[], fresh: boolean): { json: string; expiresAt: Date; merged: boolean } {
+  private next(
+    from: RowState,
+    saves: Save[],
+    fresh: boolean,
+  ): { json: string; expiresAt: Date; merged: boolean; data?: SessionData } {
     const max = this.options.maxDataSize;
     if (fresh && saves.length === 1) {
       const { json, expiresAt } = saves[0].update!;
@@ -142,7 +151,7 @@ export class SessionWriter {
         saves[index].reject(new SessionDataTooLargeError(size, max));
       },
     );
-    return { json, expiresAt: expiryDate(data[EXPIRY_KEY], this.options.cookieAge, new Date()), merged: true };
+    return { json, expiresAt: expiryDate(data[EXPIRY_KEY], this.options.cookieAge, new Date()), merged: true, data };
   }
 }
 

@@ -26,7 +26,7 @@ export class SessionMiddleware implements NestMiddleware {
   }
 
   use(req: IncomingMessage & RequestWithSession, res: ServerResponse, next: () => void): void {
-    req[SESSION_HANDLE] = new SessionHandle(this.deps, res, this.cookie.read(req.headers.cookie));
+    req[SESSION_HANDLE] = new SessionHandle(this.deps, res, this.cookie.read(req.headers.cookie), req);
     next();
   }
 }

@@ -17,6 +17,7 @@ import { SessionMiddleware } from './session.middleware.js';
 import { SessionConfigurableModule } from './session.module-definition.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
 import { TimedStore } from './timed-store.js';
+import { UserSessions } from './user-sessions.js';
 
 /**
  * Django's session framework for Nest: every HTTP request gets a lazy session, handlers take it
@@ -38,6 +39,7 @@ import { TimedStore } from './timed-store.js';
     SessionRows,
     SessionWriter,
     SessionEngine,
+    UserSessions,
     SessionsService,
     SessionCleaner,
     SessionShutdown,

@@ -7,6 +7,7 @@ import { mustDeleteRow, mustSave } from './session-policy.js';
 import { SessionRows } from './session-rows.js';
 import { SessionStore, type SessionCounts } from './session-store.interface.js';
 import { TimedStore } from './timed-store.js';
+import { UserSessions, type CurrentSession, type UserSession } from './user-sessions.js';
 
 /** A stored session as the sessions API shows it (Django's `Session` model instance). */
 export interface StoredSessionInfo {
@@ -56,7 +57,35 @@ export class SessionsService {
     private readonly rows: SessionRows,
     private readonly timed: TimedStore,
     @Inject(SessionStore) private readonly store: SessionStore,
+    private readonly users: UserSessions,
   ) {}
+
+  /**
+   * The live sessions of the user `userId` (bound with `bindUser()`, or passport's user), most
+   * recently seen first, each with a public id; `current` (the request's session or its key) is
+   * marked. Needs a store with a user index (the TypeORM and memory stores have one).
+   */
+  listForUser(userId: string | number, current?: CurrentSession): Promise<UserSession[]> {
+    return this.users.list(userId, current);
+  }
+
+  /**
+   * Ends the session of `userId` whose public id is `id`: its next request is logged out.
+   * Resolves `false`, ending nothing, for an id that is malformed, unknown or another user's.
+   */
+  revoke(userId: string | number, id: unknown): Promise<boolean> {
+    return this.users.revoke(userId, id);
+  }
+
+  /** Ends every session of `userId` but `current` ("log out my other devices"); resolves how many. */
+  revokeOthers(userId: string | number, current: CurrentSession): Promise<number> {
+    return this.users.revokeOthers(userId, current);
+  }
+
+  /** Ends every session of `userId` (after a password change, say); resolves how many. */
+  revokeAll(userId: string | number): Promise<number> {
+    return this.users.revokeAll(userId);
+  }
 
   /** The live session under `key`, or `undefined` when there is none (absent or expired). */
   async find(key: string): Promise<StoredSessionInfo | undefined> {

@@ -7,6 +7,7 @@ import {
   type SessionCounts,
   type SessionRecord,
   type StoredSession,
+  type UserSessionRow,
 } from './session-store.interface.js';
 import { SessionStoreUnavailableError } from './session.errors.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
@@ -54,6 +55,13 @@ export class TimedStore {
 
   count(now: Date): Promise<SessionCounts> {
     return this.call(() => this.store.count(now));
+  }
+
+  /** The store's `listByUser()`; `undefined` when the store keeps no user index. */
+  listByUser(userId: string, now: Date): Promise<UserSessionRow[]> | undefined {
+    const store = this.store;
+    if (!store.listByUser) return undefined;
+    return this.call(() => store.listByUser!(userId, now));
   }
 
   /** Logs the failure of a save that had no store operation of its own to fail (a queue wait). */

@@ -142,6 +142,14 @@ export class ProbeController {
     return 'ok';
   }
 
+  /** A login: a new key, bound to `user`. */
+  @Get('bind')
+  bind(@Session() session: ProbeSession, @Query('user') user: string) {
+    session.cycleKey();
+    session.bindUser(user);
+    return session.sessionKey;
+  }
+
   @Get('save')
   save(@Session() session: ProbeSession) {
     session.set('id', 1).set('name', 'root');
