@@ -175,4 +175,44 @@ if (!haveChromium)
       expect(new URL(page.url()).pathname).toBe('/passport/login/');
     });
   });
+
+  it('two browsers logged in as root: one ends the other on the sessions page', async () => {
+    const laptop = await browser.newContext({ userAgent: 'Laptop browser' });
+    const phone = await browser.newContext({ userAgent: 'Phone browser' });
+    try {
+      const logIn = async (context: BrowserContext) => {
+        const page = await context.newPage();
+        await page.goto(`${base}/lousy-login/`);
+        await page.fill('input[name=username]', 'root');
+        await page.fill('input[name=password]', 'pass');
+        await page.click('input[type=submit]');
+        expect(new URL(page.url()).pathname).toBe('/lousy-secret/');
+        return page;
+      };
+      const mine = await logIn(laptop);
+      const theirs = await logIn(phone);
+
+      await mine.click('a[href="/sessions/"]');
+      expect(new URL(mine.url()).pathname).toBe('/sessions/');
+      const entries = mine.locator('li[data-session-id]');
+      await expect(entries.count()).resolves.toBe(2);
+      const current = mine.locator('li[data-current="true"]');
+      await expect(current.innerText()).resolves.toContain('Laptop browser');
+      const other = mine.locator('li[data-session-id]:not([data-current])');
+      await expect(other.innerText()).resolves.toContain('Phone browser');
+      await mine.screenshot({ path: join(SCREENSHOTS, 'sessions-page.png'), fullPage: true });
+
+      await other.locator('input[value="End this session"]').click();
+      expect(new URL(mine.url()).pathname).toBe('/sessions/');
+      await expect(mine.locator('li[data-session-id]').count()).resolves.toBe(1);
+
+      await theirs.reload();
+      expect(new URL(theirs.url()).pathname).toBe('/lousy-login/');
+      await mine.goto(`${base}/lousy-secret/`);
+      expect(await body(mine)).toContain('This is a secret page');
+    } finally {
+      await laptop.close();
+      await phone.close();
+    }
+  });
 });

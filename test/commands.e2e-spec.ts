@@ -313,5 +313,48 @@ describe('the commands of the README', () => {
       expect((await get(1, '/lousy-secret/', session)).status).toBe(302);
       expect(await (await get(0, '/bench/get', session)).json()).toEqual({});
     }, 30_000);
+
+    /** The lousy login on `server`; resolves the session cookie. */
+    async function logIn(server: number): Promise<string> {
+      const form = await get(server, '/lousy-login/');
+      const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await form.text())![1];
+      const login = await fetch(`${servers[server].url}/lousy-login/`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: cookieOf(form)!, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username: 'root', password: 'pass', csrfmiddlewaretoken: token }),
+      });
+      return login.headers
+        .getSetCookie()
+        .find((line) => line.startsWith('sessionid='))!
+        .split(';')[0];
+    }
+
+    it("a user's sessions are listed and revoked from the other server; a slow write does not revive one", async () => {
+      const here = await logIn(0);
+      const there = await logIn(0);
+      const page = await get(1, '/sessions/', here);
+      const html = await page.text();
+      expect(html.match(/data-session-id=/g)).toHaveLength(2);
+      const csrf = page.headers
+        .getSetCookie()
+        .find((line) => line.startsWith('csrftoken='))!
+        .split(';')[0];
+      const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(html)![1];
+
+      const slow = get(0, '/bench/put?k=late&v=1&wait=600', there);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const revoke = await fetch(`${servers[1].url}/sessions/revoke-others/`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: `${csrf}; ${here}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ csrfmiddlewaretoken: token }),
+      });
+      expect([revoke.status, revoke.headers.get('location')]).toEqual([302, '/sessions/']);
+      expect((await slow).status).toBe(400);
+      expect((await get(0, '/lousy-secret/', there)).status).toBe(302);
+      expect((await get(0, '/lousy-secret/', here)).status).toBe(200);
+      expect((await (await get(1, '/sessions/', here)).text()).match(/data-session-id=/g)).toHaveLength(1);
+    }, 30_000);
   });
 });

@@ -13,6 +13,7 @@ import { LocalStrategy } from './passport/local.strategy.js';
 import { PassportLoginController } from './passport/passport-login.controller.js';
 import { UserSerializer } from './passport/user.serializer.js';
 import { SessionViewsController } from './session-views.controller.js';
+import { SessionsPageController } from './sessions-page.controller.js';
 
 /** Where the demo's Handlebars templates are (copied beside the build by scripts/build.mjs). */
 export const BLOG_VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
@@ -24,7 +25,13 @@ export const BLOG_VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url)
  */
 @Module({
   imports: [PassportModule.register({ session: true })],
-  controllers: [SessionViewsController, LousyLoginController, PassportLoginController, BenchController],
+  controllers: [
+    SessionViewsController,
+    LousyLoginController,
+    PassportLoginController,
+    SessionsPageController,
+    BenchController,
+  ],
   providers: [CsrfTokens, CsrfGuard, SessionCsrfGuard, LocalStrategy, UserSerializer],
 })
 export class BlogModule extends BlogConfigurableModule implements NestModule {

@@ -106,7 +106,11 @@ export class SessionCsrfGuard extends CsrfGuard {
 }
 
 /** The page holding the form of a post route, where it is not the route itself. */
-const FORM_PAGES: Record<string, string> = { '/passport/logout/': '/passport/profile/' };
+const FORM_PAGES: Record<string, string> = {
+  '/passport/logout/': '/passport/profile/',
+  '/sessions/revoke/': '/sessions/',
+  '/sessions/revoke-others/': '/sessions/',
+};
 
 /**
  * Answers a refused form post with a page (403) for people: when the browser sent no cookie, that

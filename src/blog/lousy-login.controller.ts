@@ -54,6 +54,7 @@ export class LousyLoginController {
     if (userOk && passwordOk) {
       session.cycleKey();
       session.set('logged_in', true);
+      session.bindUser(this.username);
       throw new RedirectException(SECRET_PATH);
     }
     return {
