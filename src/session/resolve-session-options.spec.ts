@@ -113,6 +113,17 @@ describe('resolveSessionOptions', () => {
     expect(error.message).toContain('shutdownTimeout');
   });
 
+  it('leaves the absolute timeout off by default', () => {
+    expect(resolveSessionOptions({ secret: GOOD_SECRET }, 'production', ephemeral).absoluteTimeout).toBeUndefined();
+  });
+
+  it.each([0, -5, 1.5, NaN, Infinity])('refuses absoluteTimeout %p', (absoluteTimeout) => {
+    const error = configError(() =>
+      resolveSessionOptions({ secret: GOOD_SECRET, absoluteTimeout }, 'production', ephemeral),
+    );
+    expect(error.message).toMatch(/absoluteTimeout must be a whole number of seconds above 0/);
+  });
+
   it('refuses a cookiePath or cookieDomain with a semicolon', () => {
     configError(() => resolveSessionOptions({ secret: GOOD_SECRET, cookiePath: '/;x' }, 'production'));
     configError(() => resolveSessionOptions({ secret: GOOD_SECRET, cookieDomain: 'a.com;x' }, 'production'));

@@ -47,6 +47,7 @@ export function resolveSessionOptions(
     storeTimeout: options.storeTimeout ?? 5_000,
     shutdownTimeout: options.shutdownTimeout ?? 10_000,
     userIdOf: options.userIdOf ?? defaultUserIdOf,
+    absoluteTimeout: options.absoluteTimeout,
     store: options.store,
   };
   checkCookieOptions(resolved);
@@ -73,6 +74,12 @@ function checkCookieOptions(options: ResolvedSessionOptions): void {
   if (!Number.isSafeInteger(options.shutdownTimeout) || options.shutdownTimeout < 0) {
     throw new SessionConfigError(
       `SessionModule: shutdownTimeout must be a whole number of milliseconds, 0 or more, got ${options.shutdownTimeout}.`,
+    );
+  }
+  const absolute = options.absoluteTimeout;
+  if (absolute !== undefined && !(Number.isSafeInteger(absolute) && absolute > 0)) {
+    throw new SessionConfigError(
+      `SessionModule: absoluteTimeout must be a whole number of seconds above 0, got ${absolute}.`,
     );
   }
   const every = options.clearExpiredEvery;

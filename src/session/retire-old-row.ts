@@ -6,6 +6,7 @@ import type { RowState, SessionRows } from './session-rows.js';
 import type { SavedRow } from './session-save.js';
 import { nextSessionVersion, type SessionInfo } from './session-store.interface.js';
 import { userIdFor } from './session-user.js';
+import { AbsoluteTimeout } from './absolute-timeout.js';
 import { SessionConflictError, SessionDataTooLargeError } from './session.errors.js';
 
 /** A login's rows: the old one to retire, the new one that must hold every write it got. */
@@ -44,7 +45,10 @@ export async function retireOldRow(
       const data = applySessionChanges(JSON.parse(current.json) as SessionData, changes);
       const json = JSON.stringify(data);
       SessionDataTooLargeError.check(json, options.maxDataSize);
-      const expiresAt = expiryDate(data[EXPIRY_KEY], options.cookieAge, new Date());
+      const expiresAt = new AbsoluteTimeout(options.absoluteTimeout).cap(
+        expiryDate(data[EXPIRY_KEY], options.cookieAge, new Date()),
+        login.info.createdAt,
+      );
       const info = { ...login.info, userId: userIdFor(data, options.userIdOf) };
       if (!(await rows.update(moved.key, json, expiresAt, moved.version, info))) throw new SessionConflictError();
       Object.assign(moved, { json, version: nextSessionVersion(moved.version), merged: true });

@@ -9,6 +9,7 @@ import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
 import { retireOldRow } from './retire-old-row.js';
 import type { SavedRow } from './session-save.js';
 import { SessionWriter } from './session-writer.js';
+import { AbsoluteTimeout } from './absolute-timeout.js';
 import type { SessionInfo } from './session-store.interface.js';
 import { sessionInfo, type SessionClient } from './session-user.js';
 
@@ -37,21 +38,26 @@ interface StoredRow extends RowState {
 @Injectable()
 export class SessionEngine {
   private readonly stored = new WeakMap<RequestSession, StoredRow>();
+  private readonly absolute: AbsoluteTimeout;
 
   constructor(
     @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     private readonly rows: SessionRows,
     private readonly writer: SessionWriter,
-  ) {}
+  ) {
+    this.absolute = new AbsoluteTimeout(options.absoluteTimeout);
+  }
 
   /**
    * The session stored under `key`, or a new empty one when `key` is `null`, unknown, expired,
-   * or its row fails verification (that row is removed: its key is never adopted).
+   * past its absolute timeout, or its row fails verification (such a row is removed: its key is
+   * never adopted).
    */
   async open(key: string | null): Promise<RequestSession> {
     const row = key === null ? undefined : await this.rows.read(key);
-    if (row && !row.verified) await this.rows.removeUnverified(row);
-    if (!row?.verified) return new RequestSession(NEW_SESSION(), this.options);
+    const usable = row?.verified === true && !this.absolute.ended(row.info, new Date());
+    if (row && !usable) await this.rows.removeUnusable(row);
+    if (!row || !usable) return new RequestSession(NEW_SESSION(), this.options);
     const session = new RequestSession(row, this.options);
     this.stored.set(session, { key: row.key, version: row.version, json: row.json, info: row.info });
     return session;
@@ -107,22 +113,26 @@ export class SessionEngine {
     // A new row, or a login's new key, starts the session anew (its absolute age counts from here).
     const since = same && row.info ? row.info.createdAt : now;
     const info = sessionInfo(session.peek(), this.options.userIdOf, since, now, client, row?.info);
+    const expiresAt = this.absolute.cap(session.getExpiryDate(now), since);
     const saved = same
-      ? { key: key, ...(await this.update(session, row, now, info)) }
-      : await this.create(session, key ?? generateSessionKey(), row, now, info);
+      ? { key: key, ...(await this.update(session, row, expiresAt, info)) }
+      : await this.create(session, key ?? generateSessionKey(), row, expiresAt, info);
     this.stored.set(session, { key: saved.key, version: saved.version, json: saved.json, info });
     session.markSaved(saved.key, saved.json, saved.merged);
-    const maxAge = session.getExpireAtBrowserClose() ? undefined : Math.max(0, session.getExpiryAge(now));
+    const lifetime = Math.ceil((expiresAt.getTime() - now.getTime()) / 1000);
+    const maxAge = session.getExpireAtBrowserClose()
+      ? undefined
+      : Math.max(0, Math.min(session.getExpiryAge(now), lifetime));
     return { key: saved.key, maxAge };
   }
 
-  private update(session: RequestSession, row: StoredRow, now: Date, info: SessionInfo): Promise<SavedRow> {
+  private update(session: RequestSession, row: StoredRow, expiresAt: Date, info: SessionInfo): Promise<SavedRow> {
     let json: string | undefined;
     return this.writer.update(row.key, {
       changes: session.changes(),
       read: row,
       json: () => (json ??= session.json()),
-      expiresAt: session.getExpiryDate(now),
+      expiresAt,
       info,
     });
   }
@@ -136,12 +146,12 @@ export class SessionEngine {
     session: RequestSession,
     key: string,
     old: StoredRow | undefined,
-    now: Date,
+    expiresAt: Date,
     info: SessionInfo,
   ): Promise<SavedRow & { key: string }> {
     const json = session.json();
     SessionDataTooLargeError.check(json, this.options.maxDataSize);
-    key = await this.rows.insert(key, json, session.getExpiryDate(now), info);
+    key = await this.rows.insert(key, json, expiresAt, info);
     const moved = { key, json, version: 0, merged: false };
     if (!old) return moved;
     const changes = session.changes();

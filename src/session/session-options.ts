@@ -59,6 +59,11 @@ export interface SessionModuleOptions {
    */
   shutdownTimeout?: number;
   /**
+   * Seconds after a session began (created, or its key cycled by a login) when it ends, however
+   * active it is: OWASP's absolute timeout. Its row and cookie never outlive it. Default: off.
+   */
+  absoluteTimeout?: number;
+  /**
    * Which user a session belongs to, from its data, for the sessions of a user
    * (`SessionsService.listForUser()`, revocation). Default: the id given to `bindUser()`, else
    * passport's serialized user (`passport.user`) when it is a string or a number.
@@ -73,10 +78,11 @@ export interface SessionModuleOptions {
 
 /** {@link SessionModuleOptions} with every default filled in and every value checked. */
 export interface ResolvedSessionOptions extends Required<
-  Omit<SessionModuleOptions, 'cookieDomain' | 'store' | 'clearExpiredEvery'>
+  Omit<SessionModuleOptions, 'cookieDomain' | 'store' | 'clearExpiredEvery' | 'absoluteTimeout'>
 > {
   cookieDomain: string | undefined;
   clearExpiredEvery: number | undefined;
+  absoluteTimeout: number | undefined;
   store: SessionStore | undefined;
   /** True when `secret` was missing or too short and a random one was made for this process. */
   secretIsEphemeral: boolean;

@@ -84,8 +84,11 @@ export class SessionRows {
     return this.store.delete(key, version);
   }
 
-  /** Removes a row that failed verification, unless it changed since it was read. */
-  async removeUnverified(row: DecodedRow): Promise<void> {
+  /**
+   * Removes a row that is never adopted (it failed verification, or outlived its absolute
+   * timeout), unless it changed since it was read.
+   */
+  async removeUnusable(row: DecodedRow): Promise<void> {
     try {
       await this.store.delete(row.key, row.version);
     } catch {

@@ -17,6 +17,7 @@ import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
 import { TimedStore } from './timed-store.js';
 import type { SessionData } from './session-codec.js';
 import { userIdFor } from './session-user.js';
+import { AbsoluteTimeout } from './absolute-timeout.js';
 
 // Saves of one session from this process never conflict (they queue); these bound the retries
 // against other processes' saves, so that one busy session cannot keep the database busy.
@@ -38,6 +39,7 @@ export class SessionWriter {
     MAX_COALESCED,
   );
   private readonly deadlines: DeadlineWatch;
+  private readonly absolute: AbsoluteTimeout;
 
   constructor(
     @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
@@ -45,6 +47,7 @@ export class SessionWriter {
     private readonly store: TimedStore,
   ) {
     this.deadlines = new DeadlineWatch(options.storeTimeout, () => new SessionConflictError());
+    this.absolute = new AbsoluteTimeout(options.absoluteTimeout);
   }
 
   /** Saves `update` over the row `key`, with the saves waiting beside it; resolves the row written. */
@@ -112,7 +115,7 @@ export class SessionWriter {
       // The latest save's client and times; the user of what is written, merges included.
       const latest = live[live.length - 1].update!.info;
       const info = data ? { ...latest, userId: userIdFor(data, this.options.userIdOf) } : latest;
-      if (await this.rows.update(key, json, expiresAt, from.version, info)) {
+      if (await this.rows.update(key, json, this.absolute.cap(expiresAt, info.createdAt), from.version, info)) {
         const saved = { json, version: nextSessionVersion(from.version), merged };
         settle(live, (save) => save.resolve(saved));
         return saved;
