@@ -1,6 +1,6 @@
 import { testDatabases } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
-import { createTestApp, sessionCookie, type TestApp } from './support/test-app.js';
+import { createTestApp, sessionCookie, setCookies, type TestApp } from './support/test-app.js';
 
 const withKey = (key: string) => `sessionid=${key}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,5 +47,54 @@ describe.each(testDatabases())('the absolute timeout on %s', (db) => {
     expect((await t.http().get('/read').set('Cookie', withKey(fresh)).expect(200)).body).toMatchObject({
       _auth_user_id: 'ann',
     });
+  }, 10_000);
+});
+
+describe.each(testDatabases())('touchAfter on a rolling session, on %s', (db) => {
+  let t: TestApp;
+  afterEach(() => t.close());
+  const writes = () => t.queries.statements.filter((sql) => /^\s*(INSERT|UPDATE|DELETE)/i.test(sql)).length;
+
+  it('reads a rolling session N times within touchAfter for N reads and no write, re-sending no cookie', async () => {
+    t = await createTestApp(db, [ProbeController], { saveEveryRequest: true, touchAfter: 60 });
+    const key = sessionCookie(await t.http().get('/set?k=n&v=1').expect(200)).value;
+    t.queries.reset();
+    for (let i = 0; i < 10; i++) {
+      const res = await t.http().get('/read').set('Cookie', withKey(key)).expect(200);
+      expect(setCookies(res)).toHaveLength(0);
+    }
+    expect(t.queries.count).toBe(10);
+    expect(writes()).toBe(0);
+  });
+
+  it('refreshes once the last refresh is older than touchAfter: one write and the cookie, then none again', async () => {
+    t = await createTestApp(db, [ProbeController], { saveEveryRequest: true, touchAfter: 1 });
+    const key = sessionCookie(await t.http().get('/set?k=n&v=1').expect(200)).value;
+    await sleep(1_100);
+    t.queries.reset();
+    const due = await t.http().get('/read').set('Cookie', withKey(key)).expect(200);
+    expect(sessionCookie(due).value).toBe(key);
+    expect(writes()).toBe(1);
+    t.queries.reset();
+    for (let i = 0; i < 5; i++) await t.http().get('/read').set('Cookie', withKey(key)).expect(200);
+    expect(writes()).toBe(0);
+    expect((await t.http().get('/read').set('Cookie', withKey(key))).body).toEqual({ n: '1' });
+  }, 10_000);
+
+  it('drops a refresh that loses to a real write: neither merged nor retried, the write kept', async () => {
+    t = await createTestApp(db, [ProbeController], { saveEveryRequest: true, touchAfter: 1 });
+    const key = sessionCookie(await t.http().get('/set?k=n&v=1').expect(200)).value;
+    await sleep(1_100);
+    const slow = t.http().get('/slow-read?ms=300').set('Cookie', withKey(key));
+    const reading = slow.then((res) => res);
+    await sleep(100);
+    await t.http().get('/set?k=n&v=2').set('Cookie', withKey(key)).expect(200);
+    t.queries.reset();
+    const res = await reading;
+    expect(res.status).toBe(200);
+    expect(setCookies(res)).toHaveLength(0);
+    // One conditional UPDATE that found the row moved on, and nothing after it.
+    expect(writes()).toBeLessThanOrEqual(1);
+    expect((await t.http().get('/read').set('Cookie', withKey(key))).body).toEqual({ n: '2' });
   }, 10_000);
 });

@@ -48,6 +48,7 @@ export function resolveSessionOptions(
     shutdownTimeout: options.shutdownTimeout ?? 10_000,
     userIdOf: options.userIdOf ?? defaultUserIdOf,
     absoluteTimeout: options.absoluteTimeout,
+    touchAfter: options.touchAfter,
     store: options.store,
   };
   checkCookieOptions(resolved);
@@ -76,10 +77,15 @@ function checkCookieOptions(options: ResolvedSessionOptions): void {
       `SessionModule: shutdownTimeout must be a whole number of milliseconds, 0 or more, got ${options.shutdownTimeout}.`,
     );
   }
-  const absolute = options.absoluteTimeout;
-  if (absolute !== undefined && !(Number.isSafeInteger(absolute) && absolute > 0)) {
+  for (const name of ['absoluteTimeout', 'touchAfter'] as const) {
+    const seconds = options[name];
+    if (seconds !== undefined && !(Number.isSafeInteger(seconds) && seconds > 0)) {
+      throw new SessionConfigError(`SessionModule: ${name} must be a whole number of seconds above 0, got ${seconds}.`);
+    }
+  }
+  if (options.touchAfter !== undefined && !options.saveEveryRequest) {
     throw new SessionConfigError(
-      `SessionModule: absoluteTimeout must be a whole number of seconds above 0, got ${absolute}.`,
+      'SessionModule: touchAfter throttles the refreshes of saveEveryRequest; set saveEveryRequest: true as well.',
     );
   }
   const every = options.clearExpiredEvery;

@@ -41,6 +41,7 @@ async function persist(
     changed: session.isChanged(),
     key: session.sessionKey,
     rowKey: engine.rowKeyOf(session),
+    touchDue: true,
   };
   if (mustDeleteRow(facts)) await engine.deleteRow(session);
   return mustSave(request, facts, mayWrite ? 200 : 500) ? engine.save(session) : undefined;

@@ -10,6 +10,7 @@ import { retireOldRow } from './retire-old-row.js';
 import type { SavedRow } from './session-save.js';
 import { SessionWriter } from './session-writer.js';
 import { AbsoluteTimeout } from './absolute-timeout.js';
+import { nextSessionVersion } from './session-store.interface.js';
 import type { SessionInfo } from './session-store.interface.js';
 import { sessionInfo, type SessionClient } from './session-user.js';
 
@@ -61,6 +62,41 @@ export class SessionEngine {
     const session = new RequestSession(row, this.options);
     this.stored.set(session, { key: row.key, version: row.version, json: row.json, info: row.info });
     return session;
+  }
+
+  /**
+   * Whether an unchanged `session` is due a refresh at `now`: always, unless `touchAfter` says
+   * its row was refreshed too recently.
+   */
+  touchDue(session: RequestSession, now: Date): boolean {
+    const touchAfter = this.options.touchAfter;
+    const seen = this.stored.get(session)?.info?.lastSeenAt;
+    return touchAfter === undefined || seen === undefined || now.getTime() - seen.getTime() >= touchAfter * 1000;
+  }
+
+  /**
+   * Refreshes an unchanged `session` (`saveEveryRequest`): its row's expiry, last activity and
+   * client, at the version it was read. A refresh that finds the row changed meanwhile is
+   * dropped, neither merged nor retried: the write that came first refreshed it. Resolves what
+   * the cookie must carry, or `undefined` when dropped.
+   */
+  async refresh(session: RequestSession, now = new Date(), client?: SessionClient): Promise<SavedSession | undefined> {
+    const row = this.stored.get(session);
+    if (!row || row.key !== session.sessionKey) return this.save(session, now, client);
+    const since = row.info?.createdAt ?? now;
+    const info = sessionInfo(session.peek(), this.options.userIdOf, since, now, client, row.info);
+    const expiresAt = this.absolute.cap(session.getExpiryDate(now), since);
+    let refreshed = false;
+    await this.writer.exclusive(row.key, async (state) => {
+      // This process wrote the row since it was read: the refresh has lost already.
+      if (state && state.version !== row.version) return state;
+      if (!(await this.rows.update(row.key, row.json, expiresAt, row.version, info))) return undefined;
+      refreshed = true;
+      return { json: row.json, version: nextSessionVersion(row.version) };
+    });
+    if (!refreshed) return undefined;
+    this.stored.set(session, { ...row, version: nextSessionVersion(row.version), info });
+    return { key: row.key, maxAge: this.cookieAge(session, expiresAt, now) };
   }
 
   /**
@@ -119,11 +155,14 @@ export class SessionEngine {
       : await this.create(session, key ?? generateSessionKey(), row, expiresAt, info);
     this.stored.set(session, { key: saved.key, version: saved.version, json: saved.json, info });
     session.markSaved(saved.key, saved.json, saved.merged);
+    return { key: saved.key, maxAge: this.cookieAge(session, expiresAt, now) };
+  }
+
+  /** The cookie's `Max-Age` for a row saved to expire at `expiresAt`; `undefined` at browser close. */
+  private cookieAge(session: RequestSession, expiresAt: Date, now: Date): number | undefined {
+    if (session.getExpireAtBrowserClose()) return undefined;
     const lifetime = Math.ceil((expiresAt.getTime() - now.getTime()) / 1000);
-    const maxAge = session.getExpireAtBrowserClose()
-      ? undefined
-      : Math.max(0, Math.min(session.getExpiryAge(now), lifetime));
-    return { key: saved.key, maxAge };
+    return Math.max(0, Math.min(session.getExpiryAge(now), lifetime));
   }
 
   private update(session: RequestSession, row: StoredRow, expiresAt: Date, info: SessionInfo): Promise<SavedRow> {

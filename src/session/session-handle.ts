@@ -142,6 +142,7 @@ export class SessionHandle {
       changed: session.isChanged(),
       key: session.sessionKey,
       rowKey: this.deps.engine.rowKeyOf(session),
+      touchDue: this.deps.engine.touchDue(session, new Date()),
     };
   }
 
@@ -154,9 +155,13 @@ export class SessionHandle {
     // A SessionInterruptedError leaves the cookie alone: the request that ended or replaced the
     // session (a logout, a login's new key) has sent the cookie the browser should keep.
     if (mustDeleteRow(facts)) await this.deps.engine.deleteRow(session);
-    const saved = mustSave(this.request, facts, status)
-      ? await this.deps.engine.save(session, now, this.client())
-      : undefined;
+    const engine = this.deps.engine;
+    // An unchanged session is only refreshed, and the refresh dropped if a real write came first.
+    const saved = !mustSave(this.request, facts, status)
+      ? undefined
+      : facts.changed
+        ? await engine.save(session, now, this.client())
+        : await engine.refresh(session, now, this.client());
     if (mustDeleteCookie(this.request, facts)) return this.deleteCookie();
     if (mustSetCookie(this.request, facts, saved !== undefined) && this.writable()) {
       this.deps.cookie.set(this.res, saved!.key, saved!.maxAge, now);

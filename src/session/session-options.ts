@@ -59,6 +59,13 @@ export interface SessionModuleOptions {
    */
   shutdownTimeout?: number;
   /**
+   * With `saveEveryRequest`: seconds within which a request that changed nothing does not refresh
+   * the row again (its expiry, last activity and cookie), so that a rolling session read N times
+   * in that span costs N reads and at most one write (connect-mongo's `touchAfter`). Default:
+   * off, every request refreshes.
+   */
+  touchAfter?: number;
+  /**
    * Seconds after a session began (created, or its key cycled by a login) when it ends, however
    * active it is: OWASP's absolute timeout. Its row and cookie never outlive it. Default: off.
    */
@@ -78,8 +85,9 @@ export interface SessionModuleOptions {
 
 /** {@link SessionModuleOptions} with every default filled in and every value checked. */
 export interface ResolvedSessionOptions extends Required<
-  Omit<SessionModuleOptions, 'cookieDomain' | 'store' | 'clearExpiredEvery' | 'absoluteTimeout'>
+  Omit<SessionModuleOptions, 'cookieDomain' | 'store' | 'clearExpiredEvery' | 'absoluteTimeout' | 'touchAfter'>
 > {
+  touchAfter: number | undefined;
   cookieDomain: string | undefined;
   clearExpiredEvery: number | undefined;
   absoluteTimeout: number | undefined;

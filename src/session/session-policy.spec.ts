@@ -22,6 +22,7 @@ const session = (facts: Partial<SessionFacts> = {}): SessionFacts => ({
   changed: false,
   key: KEY,
   rowKey: KEY,
+  touchDue: true,
   ...facts,
 });
 
@@ -108,5 +109,18 @@ describe("the response policy (Django's SessionMiddleware)", () => {
       expect(isIdle(request({ cookieWellFormed: false }), undefined, 200)).toBe(false);
     });
     it('for a write answered with a 5xx', () => expect(isIdle(request(), session({ changed: true }), 500)).toBe(true));
+  });
+});
+
+describe('touchAfter', () => {
+  const rolling = request({ saveEveryRequest: true });
+  it('refreshes an unchanged session only when its refresh is due', () => {
+    expect(mustSave(rolling, session({ touchDue: true }), 200)).toBe(true);
+    expect(mustSave(rolling, session({ touchDue: false }), 200)).toBe(false);
+    expect(isIdle(rolling, session({ touchDue: false }), 200)).toBe(true);
+  });
+
+  it('always saves a changed session', () => {
+    expect(mustSave(rolling, session({ changed: true, touchDue: false }), 200)).toBe(true);
   });
 });

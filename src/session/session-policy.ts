@@ -24,6 +24,11 @@ export interface SessionFacts {
   key: string | null;
   /** The key of the row the store holds for it, if any. */
   rowKey: string | null;
+  /**
+   * An unchanged session's refresh is due (`saveEveryRequest`): always, unless `touchAfter`
+   * throttles it and the row was refreshed more recently.
+   */
+  touchDue: boolean;
 }
 
 /** Any response whose session was read varies with the cookie (`Vary: Cookie`). */
@@ -44,7 +49,7 @@ export function mustReadAtEnd(request: RequestFacts): boolean {
  * for 5xx responses": the handler may have failed half-way).
  */
 export function mustSave(request: RequestFacts, session: SessionFacts, status: number): boolean {
-  return status < 500 && !session.empty && (session.changed || request.saveEveryRequest);
+  return status < 500 && !session.empty && (session.changed || (request.saveEveryRequest && session.touchDue));
 }
 
 /**

@@ -118,7 +118,13 @@ export class SessionsService {
     own.modified = true;
     // The rules of a request's end, for a request that always succeeds.
     const request = { cookieSent: false, cookieWellFormed: false, saveEveryRequest: false };
-    const facts = { empty: own.isEmpty(), changed: true, key: own.sessionKey, rowKey: this.engine.rowKeyOf(own) };
+    const facts = {
+      empty: own.isEmpty(),
+      changed: true,
+      key: own.sessionKey,
+      rowKey: this.engine.rowKeyOf(own),
+      touchDue: true,
+    };
     if (mustDeleteRow(facts)) await this.engine.deleteRow(own);
     if (!mustSave(request, facts, 200)) return null;
     return (await this.engine.save(own)).key;

@@ -142,6 +142,13 @@ export class ProbeController {
     return 'ok';
   }
 
+  /** Reads the session, waits `ms`, and changes nothing. */
+  @Get('slow-read')
+  async slowRead(@Session() session: ProbeSession, @Query('ms') ms: string) {
+    await new Promise((resolve) => setTimeout(resolve, Number(ms)));
+    return session.toJSON();
+  }
+
   /** A login: a new key, bound to `user`. */
   @Get('bind')
   bind(@Session() session: ProbeSession, @Query('user') user: string) {
