@@ -11,6 +11,8 @@ describe('validateEnvironment', () => {
       saveEveryRequest: undefined,
       cookieSecure: undefined,
       cookieName: undefined,
+      absoluteTimeout: undefined,
+      touchAfter: undefined,
     });
     expect(blogOptionsFrom(env)).toEqual({
       username: undefined,
@@ -30,6 +32,8 @@ describe('validateEnvironment', () => {
       SESSION_SAVE_EVERY_REQUEST: 'no',
       SESSION_COOKIE_SECURE: '1',
       SESSION_COOKIE_NAME: 'sid',
+      SESSION_ABSOLUTE_TIMEOUT: '28800',
+      SESSION_TOUCH_AFTER: '300',
       LOUSY_LOGIN_USERNAME: 'alice',
       LOUSY_LOGIN_PASSWORD: 'wonderland',
     });
@@ -41,6 +45,8 @@ describe('validateEnvironment', () => {
       saveEveryRequest: false,
       cookieSecure: true,
       cookieName: 'sid',
+      absoluteTimeout: 28800,
+      touchAfter: 300,
     });
     expect(blogOptionsFrom(env)).toEqual({
       username: 'alice',

@@ -14,6 +14,10 @@ export interface Environment {
   SESSION_SAVE_EVERY_REQUEST?: boolean;
   SESSION_COOKIE_SECURE?: boolean;
   SESSION_COOKIE_NAME?: string;
+  /** Seconds after a login when a session ends however active (off when unset). */
+  SESSION_ABSOLUTE_TIMEOUT?: number;
+  /** Seconds within which a rolling session is not refreshed again (off when unset). */
+  SESSION_TOUCH_AFTER?: number;
   /** The lousy login's credentials. Default root / pass. */
   LOUSY_LOGIN_USERNAME?: string;
   LOUSY_LOGIN_PASSWORD?: string;
@@ -29,6 +33,8 @@ export const ENVIRONMENT_KEYS = [
   'SESSION_SAVE_EVERY_REQUEST',
   'SESSION_COOKIE_SECURE',
   'SESSION_COOKIE_NAME',
+  'SESSION_ABSOLUTE_TIMEOUT',
+  'SESSION_TOUCH_AFTER',
   'LOUSY_LOGIN_USERNAME',
   'LOUSY_LOGIN_PASSWORD',
 ] as const satisfies readonly (keyof Environment)[];
@@ -76,6 +82,8 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     SESSION_SAVE_EVERY_REQUEST: flag('SESSION_SAVE_EVERY_REQUEST'),
     SESSION_COOKIE_SECURE: flag('SESSION_COOKIE_SECURE'),
     SESSION_COOKIE_NAME: text('SESSION_COOKIE_NAME'),
+    SESSION_ABSOLUTE_TIMEOUT: integer('SESSION_ABSOLUTE_TIMEOUT', 1, Number.MAX_SAFE_INTEGER),
+    SESSION_TOUCH_AFTER: integer('SESSION_TOUCH_AFTER', 1, Number.MAX_SAFE_INTEGER),
     LOUSY_LOGIN_USERNAME: text('LOUSY_LOGIN_USERNAME'),
     LOUSY_LOGIN_PASSWORD: text('LOUSY_LOGIN_PASSWORD'),
   };
@@ -90,6 +98,8 @@ export function sessionOptionsFrom(env: Environment): SessionModuleOptions {
     saveEveryRequest: env.SESSION_SAVE_EVERY_REQUEST,
     cookieSecure: env.SESSION_COOKIE_SECURE,
     cookieName: env.SESSION_COOKIE_NAME,
+    absoluteTimeout: env.SESSION_ABSOLUTE_TIMEOUT,
+    touchAfter: env.SESSION_TOUCH_AFTER,
   };
 }
 
