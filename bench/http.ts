@@ -11,7 +11,8 @@
  *
  * BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_MARIADB_URL, BENCH_MEMORY_SESSIONS (100000;
  * 0 skips the heap check). BENCH_SERVERS picks servers by id (default `ours,peer,ceiling,floor`;
- * `store`, the library's store alone, runs only when named) and BENCH_ROUTES routes (default
+ * `store`, the library's store alone, and `rolling` and `touched`, nest-sessions with
+ * saveEveryRequest without and with touchAfter, run only when named) and BENCH_ROUTES routes (default
  * `untouched,read,new,write,hot`), for a closer look at a few of them. On `hot`, every connection
  * writes one shared session (256 keys in turn), and the report counts the keys whose last writes
  * were lost. The servers inherit
@@ -42,7 +43,17 @@ const ALL_SERVERS = {
   ceiling: { name: 'no session (ceiling)', script: 'dist/bench/apps/bare.main.js' },
   floor: { name: 'raw mysql2 queries (floor)', script: 'dist/bench/apps/floor.main.js' },
   store: { name: "the library's store alone", script: 'dist/bench/apps/store.main.js' },
-} as const;
+  rolling: {
+    name: 'nest-sessions, saveEveryRequest',
+    script: 'dist/bench/apps/ours.main.js',
+    env: { SESSION_SAVE_EVERY_REQUEST: 'true' },
+  },
+  touched: {
+    name: 'nest-sessions, saveEveryRequest + touchAfter 60',
+    script: 'dist/bench/apps/ours.main.js',
+    env: { SESSION_SAVE_EVERY_REQUEST: 'true', SESSION_TOUCH_AFTER: '60' },
+  },
+} as const satisfies Record<string, { name: string; script: string; env?: Record<string, string> }>;
 type ServerId = keyof typeof ALL_SERVERS;
 
 interface Route {
@@ -103,7 +114,10 @@ async function main(): Promise<void> {
     SESSION_SECRET: randomBytes(32).toString('hex'),
   };
   const servers = {} as Record<ServerId, RunningServer>;
-  for (const id of SERVER_IDS) servers[id] = await startServer(env, ALL_SERVERS[id].script);
+  for (const id of SERVER_IDS) {
+    const server: { script: string; env?: Record<string, string> } = ALL_SERVERS[id];
+    servers[id] = await startServer({ ...env, ...server.env }, server.script);
+  }
   try {
     const cookies = {} as Record<ServerId, string[]>;
     for (const id of SERVER_IDS) {

@@ -26,7 +26,12 @@ class OursController {
 @Module({
   imports: [
     TypeOrmModule.forRoot({ ...dataSourceOptionsFromUrl(process.env.DATABASE_URL), migrationsRun: true }),
-    SessionModule.forRoot({ secret: process.env.SESSION_SECRET }),
+    SessionModule.forRoot({
+      secret: process.env.SESSION_SECRET,
+      // The rolling variants of the bench (BENCH_SERVERS=rolling,touched).
+      saveEveryRequest: process.env.SESSION_SAVE_EVERY_REQUEST === 'true',
+      touchAfter: process.env.SESSION_TOUCH_AFTER ? Number(process.env.SESSION_TOUCH_AFTER) : undefined,
+    }),
   ],
   controllers: [HomeController, OursController],
 })

@@ -65,13 +65,14 @@ export class SessionEngine {
   }
 
   /**
-   * Whether an unchanged `session` is due a refresh at `now`: always, unless `touchAfter` says
-   * its row was refreshed too recently.
+   * Whether an unchanged `session` is due a refresh now: always, unless `touchAfter` says its row
+   * was refreshed too recently.
    */
-  touchDue(session: RequestSession, now: Date): boolean {
+  touchDue(session: RequestSession): boolean {
     const touchAfter = this.options.touchAfter;
+    if (touchAfter === undefined) return true;
     const seen = this.stored.get(session)?.info?.lastSeenAt;
-    return touchAfter === undefined || seen === undefined || now.getTime() - seen.getTime() >= touchAfter * 1000;
+    return seen === undefined || Date.now() - seen.getTime() >= touchAfter * 1000;
   }
 
   /**

@@ -142,7 +142,7 @@ export class SessionHandle {
       changed: session.isChanged(),
       key: session.sessionKey,
       rowKey: this.deps.engine.rowKeyOf(session),
-      touchDue: this.deps.engine.touchDue(session, new Date()),
+      touchDue: this.deps.engine.touchDue(session),
     };
   }
 
