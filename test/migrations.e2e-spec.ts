@@ -13,7 +13,7 @@ describe.each(testDatabases())('the session table migration on %s', (db) => {
   afterEach(() => dataSource.destroy());
 
   it('creates the table with its primary key, expiry index, version and info columns, and reverts cleanly', async () => {
-    expect(await dataSource.runMigrations()).toHaveLength(3);
+    expect(await dataSource.runMigrations()).toHaveLength(4);
     const runner = dataSource.createQueryRunner();
     try {
       await checkTableAndRevert(runner);
@@ -28,7 +28,10 @@ describe.each(testDatabases())('the session table migration on %s', (db) => {
       'client_ip',
       'created_at',
       'expire_date',
+      'key_issued_at',
       'last_seen_at',
+      'previous_key',
+      'previous_until',
       'session_data',
       'session_key',
       'user_agent',
@@ -45,6 +48,8 @@ describe.each(testDatabases())('the session table migration on %s', (db) => {
       );
       expect(column.c).toBe('ascii_bin');
     }
+    await dataSource.undoLastMigration();
+    expect((await runner.getTable('session'))?.findColumnByName('previous_key')).toBeUndefined();
     await dataSource.undoLastMigration();
     expect((await runner.getTable('session'))?.findColumnByName('user_id')).toBeUndefined();
     await dataSource.undoLastMigration();

@@ -339,6 +339,38 @@ describe.each(stores)('$name', ({ open, onDatabase }) => {
     expect(await store.listByUser!('nobody')).toEqual([]);
   });
 
+  it('renews a key at its version: the new key loads the row, the old one answers during the grace only', async () => {
+    const [key, fresh, late] = [generateSessionKey(), generateSessionKey(), generateSessionKey()];
+    await store.create(key, { data: 'old-signed', expiresAt: later(), info: info('ann', 1) });
+    expect(await store.renew!(key, fresh, { data: 'new-signed', expiresAt: later() }, 5, later())).toBe(false);
+    const grace = new Date(Date.now() + 60_000);
+    expect(await store.renew!(key, fresh, { data: 'new-signed', expiresAt: later() }, 0, grace)).toBe(true);
+    const renewed = await store.load(fresh);
+    expect(renewed).toMatchObject({ data: 'new-signed', version: 1, info: info('ann', 1) });
+    expect(renewed?.keyIssuedAt?.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    expect(renewed?.key).toBeUndefined();
+    expect(await store.load(key)).toMatchObject({ key: fresh, data: 'new-signed', version: 1 });
+    // The old key's writes no longer reach the row.
+    expect(await store.update(key, { data: 'x', expiresAt: later() }, 1)).toBe(false);
+    expect(await store.update(fresh, { data: 'saved', expiresAt: later() }, 1)).toBe(true);
+    // A grace that has ended: the old key is dead.
+    await store.create(late, { data: 'l', expiresAt: later() });
+    const other = generateSessionKey();
+    expect(await store.renew!(late, other, { data: 'l2', expiresAt: later() }, 0, earlier())).toBe(true);
+    expect(await store.load(late)).toBeUndefined();
+    expect((await store.load(other))?.data).toBe('l2');
+  });
+
+  it('loads, made together, rows by their keys and by keys in their grace', async () => {
+    const keys = Array.from({ length: 4 }, () => generateSessionKey());
+    const renewed = generateSessionKey();
+    await Promise.all(keys.map((key, i) => store.create(key, { data: `d${i}`, expiresAt: later() })));
+    await store.renew!(keys[0], renewed, { data: 'r', expiresAt: later() }, 0, new Date(Date.now() + 60_000));
+    const loaded = await Promise.all([...keys, renewed].map((key) => store.load(key)));
+    expect(loaded.map((row) => row?.data)).toEqual(['r', 'd1', 'd2', 'd3', 'r']);
+    expect(loaded[0]?.key).toBe(renewed);
+  });
+
   it('writes the info of rows created and updated together, each its own', async () => {
     const keys = Array.from({ length: 6 }, () => generateSessionKey());
     await Promise.all(

@@ -55,16 +55,17 @@ describe.each(testDatabases())('sessions in a table of their own name, on %s', (
       `CreateSessionTable_${TABLE}_1764151200000`,
       `AddSessionVersion_${TABLE}_1764324000000`,
       `AddSessionInfo_${TABLE}_1764842400000`,
+      `AddSessionRenewal_${TABLE}_1764928800000`,
     ]);
     const runner = dataSource.createQueryRunner();
     try {
       const table = await runner.getTable(TABLE);
-      expect(table?.columns.map((column) => column.name)).toHaveLength(9);
+      expect(table?.columns.map((column) => column.name)).toHaveLength(12);
       expect(table?.indices.map((index) => index.name)).toEqual(
         expect.arrayContaining([`${TABLE}_expire_date_idx`, `${TABLE}_user_id_idx`]),
       );
       expect(await dataSource.query('SELECT id FROM session')).toEqual([{ id: 'theirs' }]);
-      for (let step = 0; step < 3; step++) await dataSource.undoLastMigration();
+      for (let step = 0; step < 4; step++) await dataSource.undoLastMigration();
       expect(await runner.hasTable(TABLE)).toBe(false);
       expect(await runner.hasTable('session')).toBe(true);
     } finally {
@@ -81,7 +82,7 @@ describe.each(testDatabases())('sessions in a table of their own name, on %s', (
     });
     await both.initialize();
     try {
-      expect(await both.runMigrations()).toHaveLength(6);
+      expect(await both.runMigrations()).toHaveLength(8);
       const runner = both.createQueryRunner();
       expect(await runner.hasTable('session')).toBe(true);
       expect(await runner.hasTable(TABLE)).toBe(true);

@@ -56,6 +56,7 @@ export {
   CreateSessionTable1764151200000,
   AddSessionVersion1764324000000,
   AddSessionInfo1764842400000,
+  AddSessionRenewal1764928800000,
   type MigrationClass,
   type SessionTable,
 } from './typeorm/migrations/index.js';

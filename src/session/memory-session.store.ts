@@ -8,18 +8,39 @@ import {
   type UserSessionRow,
 } from './session-store.interface.js';
 
+type MemoryRow = SessionRecord & { version: number; keyIssuedAt?: Date };
+
 /**
  * Keeps sessions in this process's memory: for tests and single-process experiments. Sessions
  * are lost on restart and not shared between processes.
  */
 export class MemorySessionStore implements SessionStore {
-  private readonly rows = new Map<string, SessionRecord & { version: number }>();
+  private readonly rows = new Map<string, MemoryRow>();
+  /** Keys a renewal replaced: the key each now answers for, and until when. */
+  private readonly renewed = new Map<string, { key: string; until: Date }>();
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
   async load(key: string): Promise<StoredSession | undefined> {
-    const row = this.liveRow(key);
-    return row && { data: row.data, expiresAt: row.expiresAt, version: row.version, info: row.info };
+    let actual = key;
+    let row = this.liveRow(key);
+    const alias = this.renewed.get(key);
+    if (!row && alias && alias.until > this.now()) {
+      actual = alias.key;
+      row = this.liveRow(actual);
+    }
+    if (!row) return undefined;
+    const { data, expiresAt, version, info, keyIssuedAt } = row;
+    return { data, expiresAt, version, info, keyIssuedAt, ...(actual !== key && { key: actual }) };
+  }
+
+  async renew(key: string, newKey: string, record: SessionRecord, version: number, graceUntil: Date): Promise<boolean> {
+    const row = this.rows.get(key);
+    if (row?.version !== version || this.rows.has(newKey)) return false;
+    this.rows.delete(key);
+    this.rows.set(newKey, { ...row, data: record.data, version: nextSessionVersion(version), keyIssuedAt: this.now() });
+    this.renewed.set(key, { key: newKey, until: graceUntil });
+    return true;
   }
 
   async create(key: string, record: SessionRecord): Promise<void> {
@@ -30,7 +51,13 @@ export class MemorySessionStore implements SessionStore {
   async update(key: string, record: SessionRecord, version: number): Promise<boolean> {
     if (this.rows.get(key)?.version !== version) return false;
     const { data, expiresAt, info } = record;
-    this.rows.set(key, { data, expiresAt, info, version: nextSessionVersion(version) });
+    this.rows.set(key, {
+      data,
+      expiresAt,
+      info,
+      version: nextSessionVersion(version),
+      keyIssuedAt: this.rows.get(key)?.keyIssuedAt,
+    });
     return true;
   }
 
@@ -66,7 +93,7 @@ export class MemorySessionStore implements SessionStore {
     return found;
   }
 
-  private liveRow(key: string): (SessionRecord & { version: number }) | undefined {
+  private liveRow(key: string): MemoryRow | undefined {
     const row = this.rows.get(key);
     return row && row.expiresAt > this.now() ? row : undefined;
   }

@@ -22,6 +22,13 @@ export interface StoredSession {
   version: number;
   /** The row's {@link SessionInfo}, where the store keeps it (rows written before it have none). */
   info?: SessionInfo;
+  /**
+   * The row's key, when it is not the one asked for: a renewal gave the row a new key, and the
+   * old one still answers during its grace (see `renew()`).
+   */
+  key?: string;
+  /** When a renewal issued the row's key; absent while it is the key the session began with. */
+  keyIssuedAt?: Date;
 }
 
 /** A live session row of a user, as `listByUser()` returns it. */
@@ -91,6 +98,13 @@ export interface SessionStore {
    * user index, and `SessionsService`'s per-user methods refuse to run on it.
    */
   listByUser?(userId: string, now?: Date): Promise<UserSessionRow[]>;
+  /**
+   * Gives the row `key`, while it is at `version`, the key `newKey` and the data `record.data`
+   * (signed for it), raising its version; `key` goes on answering `load()` with the row until
+   * `graceUntil`. Resolves `false`, changing nothing, when the row is gone or moved on. Optional:
+   * without it, `renewAfter` cannot be used.
+   */
+  renew?(key: string, newKey: string, record: SessionRecord, version: number, graceUntil: Date): Promise<boolean>;
 }
 
 /** The highest version a row reaches before it starts again at 0 (the largest signed 32-bit integer). */

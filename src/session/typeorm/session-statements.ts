@@ -33,6 +33,9 @@ export interface LoadedRow {
   last_seen_at: unknown;
   client_ip: string | null;
   user_agent: string | null;
+  key_issued_at: unknown;
+  previous_key: string | null;
+  previous_until: unknown;
 }
 
 /** The store's SQL, built once per data source from the entity's metadata. */
@@ -60,6 +63,8 @@ export interface Statements {
   countAll: string;
   /** The live rows of a user, naming each row's key. */
   listByUser: string;
+  /** Gives a row a new key at its version, keeping the old one for a grace. */
+  renew: string;
   /** Names for the key-ordered sweep; set on MySQL/MariaDB only. */
   sweep?: SweepTable;
 }
@@ -76,6 +81,8 @@ export function buildStatements(dataSource: DataSource, meta: EntityMetadata): S
   ];
   const info = INFO_COLUMNS.map(column);
   const [user, created, seen, ip, agent] = info;
+  const [issued, previous, previousUntil] = [column('keyIssuedAt'), column('previousKey'), column('previousUntil')];
+
   const p = (index: number) => driver.createParameter(`p${index}`, index);
   const expired = `${expires} <= ${p(0)}`;
   // MySQL hands DATETIME out in the connection's time zone; as text it is exactly what was written.
@@ -84,7 +91,8 @@ export function buildStatements(dataSource: DataSource, meta: EntityMetadata): S
   const selected =
     `${data} AS session_data, ${timeOut(expires)} AS expire_date, ${version} AS version, ` +
     `${user} AS user_id, ${timeOut(created)} AS created_at, ${timeOut(seen)} AS last_seen_at, ` +
-    `${ip} AS client_ip, ${agent} AS user_agent`;
+    `${ip} AS client_ip, ${agent} AS user_agent, ${timeOut(issued)} AS key_issued_at, ${previous} AS previous_key, ` +
+    `${timeOut(previousUntil)} AS previous_until`;
   const written = [key, data, expires, version, ...info].join(', ');
   // The placeholders of one new row from parameter `from` on: key, data, expiry, version 0, info.
   const newRow = (from: number) => `(${list(from, 3)}, 0, ${list(from + 3, info.length)})`;
@@ -93,11 +101,19 @@ export function buildStatements(dataSource: DataSource, meta: EntityMetadata): S
   const next = `CASE WHEN ${version} >= ${MAX_SESSION_VERSION} THEN 0 ELSE ${version} + 1 END`;
   const list = (from: number, count: number) => Array.from({ length: count }, (_, i) => p(from + i)).join(', ');
   return {
-    load: `SELECT ${selected} FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
+    // A row answers to its key, and to the key a renewal replaced while that one's grace lasts:
+    // parameters (key, key, now, now), and (…keys, …keys, now, now).
+    load:
+      `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE (${key} = ${p(0)} OR ` +
+      `(${previous} = ${p(1)} AND ${previousUntil} > ${p(2)})) AND ${expires} > ${p(3)}`,
     loadMany: memoize(
       (count) =>
-        `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE ${key} IN (${list(0, count)}) AND ${expires} > ${p(count)}`,
+        `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE (${key} IN (${list(0, count)}) OR ` +
+        `(${previous} IN (${list(count, count)}) AND ${previousUntil} > ${p(2 * count)})) AND ${expires} > ${p(2 * count + 1)}`,
     ),
+    renew:
+      `UPDATE ${table} SET ${key} = ${p(0)}, ${data} = ${p(1)}, ${previous} = ${p(2)}, ${previousUntil} = ${p(3)}, ` +
+      `${issued} = ${p(4)}, ${version} = ${next} WHERE ${key} = ${p(5)} AND ${version} = ${p(6)}`,
     exists: `SELECT 1 AS found FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
     insert: `INSERT INTO ${table} (${written}) VALUES ${newRow(0)}`,
     insertMany: memoize(

@@ -22,6 +22,11 @@ export interface SessionRow {
   /** The client's address and user agent at the last save. */
   clientIp: string | null;
   userAgent: string | null;
+  /** When the key was issued by a renewal; `null` when it is the key the session began with. */
+  keyIssuedAt: Date | null;
+  /** The key a renewal replaced, which works until `previousUntil` (the grace). */
+  previousKey: string | null;
+  previousUntil: Date | null;
 }
 
 /** A TypeORM entity class of sessions: {@link SessionEntity}, or one of {@link sessionTable}. */
@@ -71,6 +76,16 @@ export function sessionEntityFor(table: string): SessionEntityClass {
 
     @Column({ name: 'user_agent', type: 'varchar', length: 255, nullable: true })
     userAgent: string | null;
+
+    @Column({ name: 'key_issued_at', type: 'datetime', precision: 3, nullable: true })
+    keyIssuedAt: Date | null;
+
+    @Index(`${table}_previous_key_idx`)
+    @Column({ name: 'previous_key', type: 'varchar', length: 40, nullable: true })
+    previousKey: string | null;
+
+    @Column({ name: 'previous_until', type: 'datetime', precision: 3, nullable: true })
+    previousUntil: Date | null;
   }
   entities.set(table, SessionEntity);
   return SessionEntity;

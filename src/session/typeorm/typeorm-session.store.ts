@@ -92,7 +92,10 @@ export class TypeOrmSessionStore implements SessionStore {
 
   async load(key: string): Promise<StoredSession | undefined> {
     const row = this.loads ? await this.loads.add(key) : (await this.loadRows([key]))[0];
-    return row && this.stored(row);
+    if (!row) return undefined;
+    const stored = this.stored(row);
+    if (row.session_key !== undefined && row.session_key !== key) stored.key = row.session_key;
+    return stored;
   }
 
   async listByUser(userId: string, now: Date = new Date()): Promise<UserSessionRow[]> {
@@ -159,6 +162,12 @@ export class TypeOrmSessionStore implements SessionStore {
     return { live: number(all) - number(expired), expired: number(expired) };
   }
 
+  async renew(key: string, newKey: string, record: SessionRecord, version: number, graceUntil: Date): Promise<boolean> {
+    const now = utc(new Date());
+    const { affected } = await this.run(this.sql.renew, [newKey, record.data, key, utc(graceUntil), now, key, version]);
+    return (affected ?? 0) > 0;
+  }
+
   /** A loaded row as the store contract gives it. */
   private stored(row: LoadedRow): StoredSession {
     const stored: StoredSession = {
@@ -166,6 +175,8 @@ export class TypeOrmSessionStore implements SessionStore {
       expiresAt: this.readExpiry(row.expire_date),
       version: Number(row.version),
     };
+    if (row.key_issued_at !== null && row.key_issued_at !== undefined)
+      stored.keyIssuedAt = this.readExpiry(row.key_issued_at);
     // Rows written before the info columns existed have none.
     if (row.created_at !== null && row.created_at !== undefined) {
       stored.info = {
@@ -183,11 +194,20 @@ export class TypeOrmSessionStore implements SessionStore {
   private async loadRows(keys: string[]): Promise<(LoadedRow | undefined)[]> {
     const now = utc(new Date());
     if (keys.length === 1) {
-      const { records } = await this.run(this.sql.load, [keys[0], now]);
-      return [records?.[0] as LoadedRow | undefined];
+      const { records = [] } = await this.run(this.sql.load, [keys[0], keys[0], now, now]);
+      // Its own row first, should the key also be another row's renewed one.
+      const rows = records as LoadedRow[];
+      return [rows.find((row) => row.session_key === keys[0]) ?? rows.find((row) => row.previous_key === keys[0])];
     }
-    const { records = [] } = await this.run(this.sql.loadMany(keys.length), [...keys, now]);
-    const byKey = new Map((records as LoadedRow[]).map((row) => [row.session_key, row]));
+    const { records = [] } = await this.run(this.sql.loadMany(keys.length), [...keys, ...keys, now, now]);
+    const byKey = new Map<string, LoadedRow>();
+    const nowTime = Date.now();
+    for (const row of records as LoadedRow[]) {
+      // A row answers to its renewed key only while the grace lasts.
+      const graceLasts = row.previous_until != null && this.readExpiry(row.previous_until).getTime() > nowTime;
+      if (row.previous_key && graceLasts && !byKey.has(row.previous_key)) byKey.set(row.previous_key, row);
+    }
+    for (const row of records as LoadedRow[]) byKey.set(row.session_key!, row);
     return keys.map((key) => byKey.get(key));
   }
 

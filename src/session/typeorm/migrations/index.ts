@@ -3,6 +3,7 @@ import { SESSION_TABLE, sessionEntityFor, type SessionEntityClass } from '../ses
 import { createSessionTableMigration } from './1764151200000-create-session-table.js';
 import { addSessionVersionMigration } from './1764324000000-add-session-version.js';
 import { addSessionInfoMigration } from './1764842400000-add-session-info.js';
+import { addSessionRenewalMigration } from './1764928800000-add-session-renewal.js';
 
 /** A TypeORM migration class. */
 export type MigrationClass = new () => MigrationInterface;
@@ -31,7 +32,12 @@ export function sessionTable(name: string): SessionTable {
   if (!table) {
     table = {
       entity: sessionEntityFor(name),
-      migrations: [createSessionTableMigration(name), addSessionVersionMigration(name), addSessionInfoMigration(name)],
+      migrations: [
+        createSessionTableMigration(name),
+        addSessionVersionMigration(name),
+        addSessionInfoMigration(name),
+        addSessionRenewalMigration(name),
+      ],
     };
     tables.set(name, table);
   }
@@ -49,3 +55,5 @@ export const CreateSessionTable1764151200000 = defaults.migrations[0];
 export const AddSessionVersion1764324000000 = defaults.migrations[1];
 /** Adds the user and client columns of the sessions of a user. */
 export const AddSessionInfo1764842400000 = defaults.migrations[2];
+/** Adds the columns of key renewal. */
+export const AddSessionRenewal1764928800000 = defaults.migrations[3];

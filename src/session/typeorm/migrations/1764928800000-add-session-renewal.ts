@@ -1,0 +1,40 @@
+import { TableColumn, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { migrationName } from './migration-name.js';
+
+/**
+ * The migration that adds what a key renewal (`renewAfter`) needs: when the key was issued, and
+ * the key it replaced with how long that one still works (the grace), indexed for its lookups.
+ */
+export function addSessionRenewalMigration(table: string): new () => MigrationInterface {
+  return class AddSessionRenewal implements MigrationInterface {
+    name = migrationName('AddSessionRenewal', table, 1764928800000);
+
+    async up(queryRunner: QueryRunner): Promise<void> {
+      const type = queryRunner.connection.options.type;
+      const mysql = type === 'mysql' || type === 'mariadb';
+      const time = type === 'postgres' ? 'timestamp' : 'datetime';
+      await queryRunner.addColumns(table, [
+        new TableColumn({ name: 'key_issued_at', type: time, precision: 3, isNullable: true }),
+        new TableColumn({
+          name: 'previous_key',
+          type: 'varchar',
+          length: '40',
+          isNullable: true,
+          // Compared byte for byte, as session_key is.
+          ...(mysql && { charset: 'ascii', collation: 'ascii_bin' }),
+        }),
+        new TableColumn({ name: 'previous_until', type: time, precision: 3, isNullable: true }),
+      ]);
+      await queryRunner.createIndex(
+        table,
+        new TableIndex({ name: `${table}_previous_key_idx`, columnNames: ['previous_key'] }),
+      );
+    }
+
+    async down(queryRunner: QueryRunner): Promise<void> {
+      await queryRunner.dropIndex(table, `${table}_previous_key_idx`);
+      for (const column of ['previous_until', 'previous_key', 'key_issued_at'])
+        await queryRunner.dropColumn(table, column);
+    }
+  };
+}
