@@ -98,3 +98,60 @@ describe.each(testDatabases())('touchAfter on a rolling session, on %s', (db) =>
     expect((await t.http().get('/read').set('Cookie', withKey(key))).body).toEqual({ n: '2' });
   }, 10_000);
 });
+
+describe.each(testDatabases())('renewAfter on %s', (db) => {
+  let t: TestApp;
+  afterEach(() => t.close());
+  const get = (path: string, key: string) => t.http().get(path).set('Cookie', withKey(key));
+
+  it('gives an old key a new one, data kept; the old key works through the grace, then is dead', async () => {
+    t = await createTestApp(db, [ProbeController], { renewAfter: 1, renewGrace: 2 });
+    const old = sessionCookie(await t.http().get('/set?k=n&v=1').expect(200)).value;
+    await sleep(1_100);
+    const renewed = await get('/read', old).expect(200);
+    expect(renewed.body).toEqual({ n: '1' });
+    const fresh = sessionCookie(renewed).value;
+    expect(fresh).not.toBe(old);
+    // In the grace: the old key still reads, writes land in the renewed session, and both learn the new key.
+    const again = await get('/read', old).expect(200);
+    expect([again.body, sessionCookie(again).value]).toEqual([{ n: '1' }, fresh]);
+    const write = await get('/set?k=m&v=2', old).expect(200);
+    expect(sessionCookie(write).value).toBe(fresh);
+    expect((await get('/read', fresh).expect(200)).body).toEqual({ n: '1', m: '2' });
+    await sleep(2_100);
+    const dead = await get('/read', old).expect(200);
+    expect(dead.body).toEqual({});
+    expect(sessionCookie(dead).attributes['max-age']).toBe('0');
+    expect((await get('/read', fresh).expect(200)).body).toEqual({ n: '1', m: '2' });
+  }, 15_000);
+
+  it('parallel requests on the old key when its renewal is due: none logged out, none lost, one new key', async () => {
+    t = await createTestApp(db, [ProbeController], { renewAfter: 1, renewGrace: 30 });
+    const old = sessionCookie(await t.http().get('/set?k=start&v=1').expect(200)).value;
+    await sleep(1_100);
+    const requests = Array.from({ length: 30 }, (_, i) =>
+      (i % 2 === 0 ? get(`/set?k=w${i}&v=${i}`, old) : get('/read', old)).then((res) => res),
+    );
+    const responses = await Promise.all(requests);
+    expect(responses.map((res) => res.status)).toEqual(responses.map(() => 200));
+    for (const res of responses.filter((_, i) => i % 2 === 1)) expect(res.body).toMatchObject({ start: '1' });
+    const keys = new Set(responses.flatMap((res) => setCookies(res).map((cookie) => cookie.value)));
+    expect(keys.size).toBe(1);
+    const [fresh] = [...keys];
+    expect(fresh).not.toBe(old);
+    const session = (await get('/read', fresh).expect(200)).body;
+    for (let i = 0; i < 30; i += 2) expect([i, session[`w${i}`]]).toEqual([i, String(i)]);
+    // The old key, in its grace, still reads the same session.
+    expect((await get('/read', old).expect(200)).body).toEqual(session);
+  }, 15_000);
+
+  it('keeps the absolute timeout counting from the login, not from a renewal', async () => {
+    t = await createTestApp(db, [ProbeController], { renewAfter: 1, absoluteTimeout: 2 });
+    const old = sessionCookie(await t.http().get('/set?k=n&v=1').expect(200)).value;
+    await sleep(1_100);
+    const fresh = sessionCookie(await get('/read', old).expect(200)).value;
+    expect(fresh).not.toBe(old);
+    await sleep(1_000);
+    expect((await get('/read', fresh).expect(200)).body).toEqual({});
+  }, 15_000);
+});

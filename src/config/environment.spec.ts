@@ -13,6 +13,8 @@ describe('validateEnvironment', () => {
       cookieName: undefined,
       absoluteTimeout: undefined,
       touchAfter: undefined,
+      renewAfter: undefined,
+      renewGrace: undefined,
     });
     expect(blogOptionsFrom(env)).toEqual({
       username: undefined,
@@ -34,6 +36,8 @@ describe('validateEnvironment', () => {
       SESSION_COOKIE_NAME: 'sid',
       SESSION_ABSOLUTE_TIMEOUT: '28800',
       SESSION_TOUCH_AFTER: '300',
+      SESSION_RENEW_AFTER: '900',
+      SESSION_RENEW_GRACE: '30',
       LOUSY_LOGIN_USERNAME: 'alice',
       LOUSY_LOGIN_PASSWORD: 'wonderland',
     });
@@ -47,6 +51,8 @@ describe('validateEnvironment', () => {
       cookieName: 'sid',
       absoluteTimeout: 28800,
       touchAfter: 300,
+      renewAfter: 900,
+      renewGrace: 30,
     });
     expect(blogOptionsFrom(env)).toEqual({
       username: 'alice',

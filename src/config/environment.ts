@@ -18,6 +18,9 @@ export interface Environment {
   SESSION_ABSOLUTE_TIMEOUT?: number;
   /** Seconds within which a rolling session is not refreshed again (off when unset). */
   SESSION_TOUCH_AFTER?: number;
+  /** Seconds after which a session's key is renewed (off when unset), and the old key's grace. */
+  SESSION_RENEW_AFTER?: number;
+  SESSION_RENEW_GRACE?: number;
   /** The lousy login's credentials. Default root / pass. */
   LOUSY_LOGIN_USERNAME?: string;
   LOUSY_LOGIN_PASSWORD?: string;
@@ -35,6 +38,8 @@ export const ENVIRONMENT_KEYS = [
   'SESSION_COOKIE_NAME',
   'SESSION_ABSOLUTE_TIMEOUT',
   'SESSION_TOUCH_AFTER',
+  'SESSION_RENEW_AFTER',
+  'SESSION_RENEW_GRACE',
   'LOUSY_LOGIN_USERNAME',
   'LOUSY_LOGIN_PASSWORD',
 ] as const satisfies readonly (keyof Environment)[];
@@ -84,6 +89,8 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     SESSION_COOKIE_NAME: text('SESSION_COOKIE_NAME'),
     SESSION_ABSOLUTE_TIMEOUT: integer('SESSION_ABSOLUTE_TIMEOUT', 1, Number.MAX_SAFE_INTEGER),
     SESSION_TOUCH_AFTER: integer('SESSION_TOUCH_AFTER', 1, Number.MAX_SAFE_INTEGER),
+    SESSION_RENEW_AFTER: integer('SESSION_RENEW_AFTER', 1, Number.MAX_SAFE_INTEGER),
+    SESSION_RENEW_GRACE: integer('SESSION_RENEW_GRACE', 1, Number.MAX_SAFE_INTEGER),
     LOUSY_LOGIN_USERNAME: text('LOUSY_LOGIN_USERNAME'),
     LOUSY_LOGIN_PASSWORD: text('LOUSY_LOGIN_PASSWORD'),
   };
@@ -100,6 +107,8 @@ export function sessionOptionsFrom(env: Environment): SessionModuleOptions {
     cookieName: env.SESSION_COOKIE_NAME,
     absoluteTimeout: env.SESSION_ABSOLUTE_TIMEOUT,
     touchAfter: env.SESSION_TOUCH_AFTER,
+    renewAfter: env.SESSION_RENEW_AFTER,
+    renewGrace: env.SESSION_RENEW_GRACE,
   };
 }
 

@@ -10,7 +10,15 @@ const NOW = new Date('2030-01-01T00:00:00.000Z');
 
 /** What a save at the end of a request would write for `s`, by the response policy; else `undefined`. */
 function pendingJson(s: RequestSession, saveEveryRequest: boolean): string | undefined {
-  const facts = { empty: s.isEmpty(), changed: s.isChanged(), key: s.sessionKey, rowKey: s.sessionKey, touchDue: true };
+  const facts = {
+    empty: s.isEmpty(),
+    changed: s.isChanged(),
+    key: s.sessionKey,
+    rowKey: s.sessionKey,
+    touchDue: true,
+    cookieBehind: false,
+    renewDue: false,
+  };
   return mustSave({ cookieSent: false, cookieWellFormed: false, saveEveryRequest }, facts, 200) ? s.json() : undefined;
 }
 

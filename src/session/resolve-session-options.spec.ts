@@ -117,6 +117,21 @@ describe('resolveSessionOptions', () => {
     expect(resolveSessionOptions({ secret: GOOD_SECRET }, 'production', ephemeral).absoluteTimeout).toBeUndefined();
   });
 
+  it('renews no key by default, and gives a renewed key 60 s of grace', () => {
+    const resolved = resolveSessionOptions({ secret: GOOD_SECRET }, 'production', ephemeral);
+    expect([resolved.renewAfter, resolved.renewGrace]).toEqual([undefined, 60]);
+  });
+
+  it.each(['renewAfter', 'renewGrace', 'touchAfter'] as const)(
+    'refuses a %s that is no whole number of seconds',
+    (name) => {
+      const error = configError(() =>
+        resolveSessionOptions({ secret: GOOD_SECRET, saveEveryRequest: true, [name]: 0.5 }, 'production', ephemeral),
+      );
+      expect(error.message).toContain(name);
+    },
+  );
+
   it.each([0, -5, 1.5, NaN, Infinity])('refuses absoluteTimeout %p', (absoluteTimeout) => {
     const error = configError(() =>
       resolveSessionOptions({ secret: GOOD_SECRET, absoluteTimeout }, 'production', ephemeral),

@@ -49,6 +49,8 @@ export function resolveSessionOptions(
     userIdOf: options.userIdOf ?? defaultUserIdOf,
     absoluteTimeout: options.absoluteTimeout,
     touchAfter: options.touchAfter,
+    renewAfter: options.renewAfter,
+    renewGrace: options.renewGrace ?? 60,
     store: options.store,
   };
   checkCookieOptions(resolved);
@@ -77,7 +79,7 @@ function checkCookieOptions(options: ResolvedSessionOptions): void {
       `SessionModule: shutdownTimeout must be a whole number of milliseconds, 0 or more, got ${options.shutdownTimeout}.`,
     );
   }
-  for (const name of ['absoluteTimeout', 'touchAfter'] as const) {
+  for (const name of ['absoluteTimeout', 'touchAfter', 'renewAfter', 'renewGrace'] as const) {
     const seconds = options[name];
     if (seconds !== undefined && !(Number.isSafeInteger(seconds) && seconds > 0)) {
       throw new SessionConfigError(`SessionModule: ${name} must be a whole number of seconds above 0, got ${seconds}.`);

@@ -38,8 +38,8 @@ export async function retireOldRow(
   options: ResolvedSessionOptions,
   login: Retirement,
 ): Promise<undefined> {
-  let { current, includes } = login;
-  const { old, moved, changes } = login;
+  let { current, includes, old } = login;
+  const { moved, changes } = login;
   for (let attempt = 1; ; attempt++) {
     if (current.version !== includes) {
       const data = applySessionChanges(JSON.parse(current.json) as SessionData, changes);
@@ -57,6 +57,8 @@ export async function retireOldRow(
     if (await rows.delete(old, current.version)) return undefined;
     const newer = await rows.readLive(old);
     if (newer === undefined) return undefined;
+    // A renewal gave the old row a new key meanwhile: that is the row to retire.
+    if (newer.movedTo) old = newer.movedTo;
     if (attempt === MAX_RETIRE_ATTEMPTS) throw new SessionConflictError();
     current = newer;
   }

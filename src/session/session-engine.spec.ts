@@ -42,6 +42,8 @@ async function persist(
     key: session.sessionKey,
     rowKey: engine.rowKeyOf(session),
     touchDue: true,
+    cookieBehind: false,
+    renewDue: false,
   };
   if (mustDeleteRow(facts)) await engine.deleteRow(session);
   return mustSave(request, facts, mayWrite ? 200 : 500) ? engine.save(session) : undefined;

@@ -4,7 +4,7 @@ import type { SessionData } from './session-codec.js';
 import { generateSessionKey } from './session-key.js';
 import type { ResolvedSessionOptions } from './session-options.js';
 import { SessionRows, type RowState } from './session-rows.js';
-import { SessionDataTooLargeError, SessionStoreUnavailableError } from './session.errors.js';
+import { SessionDataTooLargeError, SessionMovedError, SessionStoreUnavailableError } from './session.errors.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
 import { retireOldRow } from './retire-old-row.js';
 import type { SavedRow } from './session-save.js';
@@ -28,6 +28,10 @@ const NEW_SESSION = () => ({ key: null, data: {}, json: '{}' });
 interface StoredRow extends RowState {
   key: string;
   info?: SessionInfo;
+  /** When the row expires, as last read or written. */
+  expiresAt?: Date;
+  /** When a renewal issued the key; absent for the key the session began with. */
+  keyIssuedAt?: Date;
 }
 
 /**
@@ -60,7 +64,8 @@ export class SessionEngine {
     if (row && !usable) await this.rows.removeUnusable(row);
     if (!row || !usable) return new RequestSession(NEW_SESSION(), this.options);
     const session = new RequestSession(row, this.options);
-    this.stored.set(session, { key: row.key, version: row.version, json: row.json, info: row.info });
+    const { version, json, info, expiresAt, keyIssuedAt } = row;
+    this.stored.set(session, { key: row.key, version, json, info, expiresAt, keyIssuedAt });
     return session;
   }
 
@@ -152,9 +157,18 @@ export class SessionEngine {
     const info = sessionInfo(session.peek(), this.options.userIdOf, since, now, client, row?.info);
     const expiresAt = this.absolute.cap(session.getExpiryDate(now), since);
     const saved = same
-      ? { key: key, ...(await this.update(session, row, expiresAt, info)) }
+      ? await this.update(session, row, expiresAt, info)
       : await this.create(session, key ?? generateSessionKey(), row, expiresAt, info);
-    this.stored.set(session, { key: saved.key, version: saved.version, json: saved.json, info });
+    // Saved under a key a renewal issued just now, the old one's renewal is done.
+    const keyIssuedAt = same ? (saved.key !== row.key ? now : row.keyIssuedAt) : undefined;
+    this.stored.set(session, {
+      key: saved.key,
+      version: saved.version,
+      json: saved.json,
+      info,
+      expiresAt,
+      keyIssuedAt,
+    });
     session.markSaved(saved.key, saved.json, saved.merged);
     return { key: saved.key, maxAge: this.cookieAge(session, expiresAt, now) };
   }
@@ -166,15 +180,72 @@ export class SessionEngine {
     return Math.max(0, Math.min(session.getExpiryAge(now), lifetime));
   }
 
-  private update(session: RequestSession, row: StoredRow, expiresAt: Date, info: SessionInfo): Promise<SavedRow> {
+  /** Saves `session`'s changes over its row; under the row's new key if a renewal moved it meanwhile. */
+  private async update(
+    session: RequestSession,
+    row: StoredRow,
+    expiresAt: Date,
+    info: SessionInfo,
+  ): Promise<SavedRow & { key: string }> {
     let json: string | undefined;
-    return this.writer.update(row.key, {
-      changes: session.changes(),
-      read: row,
-      json: () => (json ??= session.json()),
-      expiresAt,
-      info,
+    const changes = session.changes();
+    const own = () => (json ??= session.json());
+    let key = row.key;
+    let read: RowState = row;
+    for (;;) {
+      try {
+        return { key, ...(await this.writer.update(key, { changes, read, json: own, expiresAt, info })) };
+      } catch (error) {
+        if (!(error instanceof SessionMovedError)) throw error;
+        ({ key } = error);
+        read = error.state;
+      }
+    }
+  }
+
+  /**
+   * The cookie for `session` as its row stands, unsaved: for a request that came in through a
+   * renewed key, which must learn the row's new one.
+   */
+  cookieOf(session: RequestSession, now = new Date()): SavedSession {
+    const row = this.stored.get(session)!;
+    return { key: row.key, maxAge: this.cookieAge(session, row.expiresAt ?? session.getExpiryDate(now), now) };
+  }
+
+  /** Whether `session`'s key is older than `renewAfter`. */
+  renewDue(session: RequestSession): boolean {
+    const renewAfter = this.options.renewAfter;
+    if (renewAfter === undefined) return false;
+    const row = this.stored.get(session);
+    const issued = row?.keyIssuedAt ?? row?.info?.createdAt;
+    return issued !== undefined && Date.now() - issued.getTime() >= renewAfter * 1000;
+  }
+
+  /**
+   * Gives `session` a new key, data kept (OWASP's renewal), in one conditional UPDATE at the
+   * version last read or written; the old key keeps working for `renewGrace`. A renewal that
+   * finds the row changed meanwhile is skipped: the next request renews. Resolves what the
+   * cookie must carry, or `undefined` when skipped.
+   */
+  async renew(session: RequestSession, now = new Date()): Promise<SavedSession | undefined> {
+    const row = this.stored.get(session);
+    // Another request's renewal may have moved this request's save already.
+    if (!row || row.key !== session.sessionKey || !row.expiresAt || !this.renewDue(session)) return undefined;
+    const expiresAt = row.expiresAt;
+    const newKey = generateSessionKey();
+    const graceUntil = new Date(now.getTime() + this.options.renewGrace * 1000);
+    let renewed = false;
+    await this.writer.exclusive(row.key, async (state) => {
+      if (state && state.version !== row.version) return state;
+      renewed = await this.rows.renew(row.key, newKey, row.json, expiresAt, row.version, graceUntil);
+      // Renewed: the old key's queue knows nothing of the row any more.
+      return renewed ? undefined : state;
     });
+    if (!renewed) return undefined;
+    const version = nextSessionVersion(row.version);
+    this.stored.set(session, { ...row, key: newKey, version, keyIssuedAt: now });
+    session.markSaved(newKey, row.json, false);
+    return { key: newKey, maxAge: this.cookieAge(session, expiresAt, now) };
   }
 
   /**

@@ -10,6 +10,7 @@ import {
   isIdle,
   mustDeleteCookie,
   mustDeleteRow,
+  mustRenew,
   mustSave,
   mustSetCookie,
   type RequestFacts,
@@ -143,7 +144,17 @@ export class SessionHandle {
       key: session.sessionKey,
       rowKey: this.deps.engine.rowKeyOf(session),
       touchDue: this.deps.engine.touchDue(session),
+      cookieBehind: this.cookieBehind(session),
+      renewDue: this.deps.engine.renewDue(session),
     };
+  }
+
+  /** The cookie sent names a key the row no longer has: it came in through a renewed key. */
+  private cookieBehind(session: RequestSession): boolean {
+    const rowKey = this.deps.engine.rowKeyOf(session);
+    return (
+      this.request.cookieWellFormed && rowKey !== null && rowKey === session.sessionKey && rowKey !== this.cookieValue
+    );
   }
 
   private async apply(status: number): Promise<void> {
@@ -163,8 +174,12 @@ export class SessionHandle {
         ? await engine.save(session, now, this.client())
         : await engine.refresh(session, now, this.client());
     if (mustDeleteCookie(this.request, facts)) return this.deleteCookie();
-    if (mustSetCookie(this.request, facts, saved !== undefined) && this.writable()) {
-      this.deps.cookie.set(this.res, saved!.key, saved!.maxAge, now);
+    // A key due its renewal gets a new one now; a renewal that lost to a write waits for the next request.
+    const renewed = mustRenew(facts, status) ? await engine.renew(session, now) : undefined;
+    const cookie = renewed ?? saved;
+    if (mustSetCookie(this.request, facts, cookie !== undefined) && this.writable()) {
+      const { key, maxAge } = cookie ?? engine.cookieOf(session, now);
+      this.deps.cookie.set(this.res, key, maxAge, now);
     }
   }
 

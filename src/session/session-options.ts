@@ -66,6 +66,15 @@ export interface SessionModuleOptions {
    */
   touchAfter?: number;
   /**
+   * Seconds after its key was issued (at the start, a login or the last renewal) when a session
+   * gets a new key, data kept, on its next request: OWASP's renewal timeout. The old key keeps
+   * working for `renewGrace`, so that requests in flight and other tabs are not logged out (they
+   * get the new cookie); then it is dead. Needs a store with `renew()`. Default: off.
+   */
+  renewAfter?: number;
+  /** Seconds the key a renewal replaced keeps working. Default 60. */
+  renewGrace?: number;
+  /**
    * Seconds after a session began (created, or its key cycled by a login) when it ends, however
    * active it is: OWASP's absolute timeout. Its row and cookie never outlive it. Default: off.
    */
@@ -85,8 +94,12 @@ export interface SessionModuleOptions {
 
 /** {@link SessionModuleOptions} with every default filled in and every value checked. */
 export interface ResolvedSessionOptions extends Required<
-  Omit<SessionModuleOptions, 'cookieDomain' | 'store' | 'clearExpiredEvery' | 'absoluteTimeout' | 'touchAfter'>
+  Omit<
+    SessionModuleOptions,
+    'cookieDomain' | 'store' | 'clearExpiredEvery' | 'absoluteTimeout' | 'touchAfter' | 'renewAfter'
+  >
 > {
+  renewAfter: number | undefined;
   touchAfter: number | undefined;
   cookieDomain: string | undefined;
   clearExpiredEvery: number | undefined;

@@ -23,6 +23,8 @@ const session = (facts: Partial<SessionFacts> = {}): SessionFacts => ({
   key: KEY,
   rowKey: KEY,
   touchDue: true,
+  cookieBehind: false,
+  renewDue: false,
   ...facts,
 });
 

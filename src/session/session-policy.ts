@@ -29,6 +29,13 @@ export interface SessionFacts {
    * throttles it and the row was refreshed more recently.
    */
   touchDue: boolean;
+  /**
+   * The cookie names a key the row no longer has (it came in through a renewed key, in its
+   * grace): the response sends the row's key.
+   */
+  cookieBehind: boolean;
+  /** The key is older than `renewAfter`: the response gives the session a new one. */
+  renewDue: boolean;
 }
 
 /** Any response whose session was read varies with the cookie (`Vary: Cookie`). */
@@ -69,13 +76,27 @@ export function mustDeleteCookie(request: RequestFacts, session: SessionFacts | 
   return session === undefined ? !request.cookieWellFormed : session.empty;
 }
 
-/** After a save, the cookie is sent again with a fresh expiry, unless it is being deleted. */
+/**
+ * After a save, the cookie is sent again with a fresh expiry, unless it is being deleted; so it
+ * is when it names a key the session no longer has.
+ */
 export function mustSetCookie(request: RequestFacts, session: SessionFacts, saved: boolean): boolean {
-  return saved && !mustDeleteCookie(request, session);
+  return (saved || session.cookieBehind) && !mustDeleteCookie(request, session);
+}
+
+/** A session whose key is due a renewal gets one, on a response that keeps the session (below 500). */
+export function mustRenew(session: SessionFacts, status: number): boolean {
+  return session.renewDue && status < 500 && !session.empty && session.key !== null && session.key === session.rowKey;
 }
 
 /** Whether a response has nothing to do: no row to write or delete, no cookie to change. */
 export function isIdle(request: RequestFacts, session: SessionFacts | undefined, status: number): boolean {
   if (!session) return !mustDeleteCookie(request, undefined) && !mustReadAtEnd(request);
-  return !mustSave(request, session, status) && !mustDeleteRow(session) && !mustDeleteCookie(request, session);
+  return (
+    !mustSave(request, session, status) &&
+    !mustDeleteRow(session) &&
+    !mustDeleteCookie(request, session) &&
+    !mustRenew(session, status) &&
+    !mustSetCookie(request, session, false)
+  );
 }

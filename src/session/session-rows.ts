@@ -8,14 +8,19 @@ import { TimedStore } from './timed-store.js';
 export interface RowState {
   json: string;
   version: number;
+  /** The row's key, when a renewal gave it a new one since the key it was asked for. */
+  movedTo?: string;
 }
 
 /** A stored row, decoded: its data when it verified, else `{}` with `verified` false. */
 export interface DecodedRow extends DecodedSession, RowState {
+  /** The row's own key (a renewal's new one, when it was asked for by the old). */
   key: string;
   expiresAt: Date;
   verified: boolean;
   info?: SessionInfo;
+  /** When a renewal issued the key; absent for the key the session began with. */
+  keyIssuedAt?: Date;
 }
 
 // A collision of 165-bit random keys means a broken random source; stop rather than loop.
@@ -36,9 +41,10 @@ export class SessionRows {
    * does not verify — any bytes at all — reads as empty data (`verified: false`), with a
    * warning in the log.
    */
-  async read(key: string): Promise<DecodedRow | undefined> {
-    const row = await this.store.load(key);
+  async read(asked: string): Promise<DecodedRow | undefined> {
+    const row = await this.store.load(asked);
     if (row === undefined) return undefined;
+    const key = row.key ?? asked;
     let decoded: DecodedSession | undefined;
     try {
       decoded = this.codec.decode(key, row.data, row.expiresAt);
@@ -46,7 +52,8 @@ export class SessionRows {
       decoded = undefined;
     }
     if (decoded) {
-      return { key, ...decoded, expiresAt: row.expiresAt, version: row.version, info: row.info, verified: true };
+      const { expiresAt, version, info, keyIssuedAt } = row;
+      return { key, ...decoded, expiresAt, version, info, keyIssuedAt, verified: true };
     }
     this.logger.warn(
       `Session ${key.slice(0, 4)}…: stored row failed verification (edited, forged, its expiry ` +
@@ -58,7 +65,8 @@ export class SessionRows {
   /** The row under `key` when it is live and verifies, as a save's base. */
   async readLive(key: string): Promise<RowState | undefined> {
     const row = await this.read(key);
-    return row?.verified ? { json: row.json, version: row.version } : undefined;
+    if (!row?.verified) return undefined;
+    return { json: row.json, version: row.version, ...(row.key !== key && { movedTo: row.key }) };
   }
 
   /** Inserts `json` under `key`, or under fresh keys while the key is taken; resolves the key used. */
@@ -77,6 +85,22 @@ export class SessionRows {
   /** Writes `json` over the row `key` if it is still at `version`; whether it was. */
   update(key: string, json: string, expiresAt: Date, version: number, info?: SessionInfo): Promise<boolean> {
     return this.store.update(key, { data: this.codec.encode(key, json, expiresAt), expiresAt, info }, version);
+  }
+
+  /**
+   * Gives the row `key`, at `version`, the key `newKey` with `json` signed for it; `key` keeps
+   * working until `graceUntil`. Whether it did.
+   */
+  renew(
+    key: string,
+    newKey: string,
+    json: string,
+    expiresAt: Date,
+    version: number,
+    graceUntil: Date,
+  ): Promise<boolean> {
+    const record = { data: this.codec.encode(newKey, json, expiresAt), expiresAt };
+    return this.store.renew(key, newKey, record, version, graceUntil);
   }
 
   /** Deletes the row `key` (only at `version`, when given); whether a row went. */

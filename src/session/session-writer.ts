@@ -11,6 +11,7 @@ import {
   SessionConflictError,
   SessionDataTooLargeError,
   SessionInterruptedError,
+  SessionMovedError,
   SessionStoreUnavailableError,
 } from './session.errors.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
@@ -122,6 +123,8 @@ export class SessionWriter {
       }
       const newer = await this.rows.readLive(key);
       if (newer === undefined) throw new SessionInterruptedError();
+      // A renewal gave the row a new key: these saves go again there.
+      if (newer.movedTo) throw new SessionMovedError(newer.movedTo, newer);
       if (attempt === MAX_SAVE_ATTEMPTS) {
         settle(live, (save) => save.reject(new SessionConflictError()));
         return newer;

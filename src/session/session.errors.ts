@@ -22,6 +22,20 @@ export class SessionInterruptedError extends BadRequestException {
   }
 }
 
+/**
+ * The row a save was for got a new key from a renewal meanwhile; the save goes again under
+ * `key`. Never reaches the client.
+ */
+export class SessionMovedError extends Error {
+  override name = 'SessionMovedError';
+  constructor(
+    readonly key: string,
+    readonly state: { json: string; version: number },
+  ) {
+    super('The session was given a new key while this save waited.');
+  }
+}
+
 /** So many other requests saved the same session meanwhile that this save gave up (409). */
 export class SessionConflictError extends ConflictException {
   constructor() {

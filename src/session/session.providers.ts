@@ -28,16 +28,27 @@ export const storeProvider: Provider = {
   provide: SessionStore,
   inject: [RESOLVED_SESSION_OPTIONS, { token: getDataSourceToken(), optional: true }],
   useFactory: (options: ResolvedSessionOptions, dataSource?: DataSource) => {
-    if (options.store) return options.store;
-    if (!dataSource) {
+    const store = chooseStore(options, dataSource);
+    if (options.renewAfter !== undefined && !store.renew) {
       throw new SessionConfigError(
-        'SessionModule: no store. Import TypeOrmModule.forRoot() with SessionEntity, or pass ' +
-          '`store` (e.g. new TypeOrmSessionStore(dataSource) for a named data source).',
+        'SessionModule: renewAfter needs a store that can renew keys (renew()); this one cannot.',
       );
     }
-    return new TypeOrmSessionStore(dataSource, { statementTimeout: statementTimeoutFor(options.storeTimeout) });
+    return store;
   },
 };
+
+/** The store given in the options, else the TypeORM store on the default data source. */
+function chooseStore(options: ResolvedSessionOptions, dataSource: DataSource | undefined): SessionStore {
+  if (options.store) return options.store;
+  if (!dataSource) {
+    throw new SessionConfigError(
+      'SessionModule: no store. Import TypeOrmModule.forRoot() with SessionEntity, or pass ' +
+        '`store` (e.g. new TypeOrmSessionStore(dataSource) for a named data source).',
+    );
+  }
+  return new TypeOrmSessionStore(dataSource, { statementTimeout: statementTimeoutFor(options.storeTimeout) });
+}
 
 /** Signing keys derived once from the secrets. */
 export const codecProvider: Provider = {

@@ -124,6 +124,8 @@ export class SessionsService {
       key: own.sessionKey,
       rowKey: this.engine.rowKeyOf(own),
       touchDue: true,
+      cookieBehind: false,
+      renewDue: false,
     };
     if (mustDeleteRow(facts)) await this.engine.deleteRow(own);
     if (!mustSave(request, facts, 200)) return null;

@@ -57,6 +57,13 @@ export class TimedStore {
     return this.call(() => this.store.count(now));
   }
 
+  /** The store's `renew()`; `false` when the store cannot renew keys. */
+  renew(key: string, newKey: string, record: SessionRecord, version: number, graceUntil: Date): Promise<boolean> {
+    const store = this.store;
+    if (!store.renew) return Promise.resolve(false);
+    return this.call(() => store.renew!(key, newKey, record, version, graceUntil));
+  }
+
   /** The store's `listByUser()`; `undefined` when the store keeps no user index. */
   listByUser(userId: string, now: Date): Promise<UserSessionRow[]> | undefined {
     const store = this.store;

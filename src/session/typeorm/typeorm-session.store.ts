@@ -9,6 +9,7 @@ import type {
   UserSessionRow,
 } from '../session-store.interface.js';
 import { isEmbedded, isMysql } from './database-type.js';
+import { isDuplicateKey } from './driver-errors.js';
 import { sweepExpiredByKey } from './expired-sweep.js';
 import { SessionBatches } from './session-batches.js';
 import {
@@ -164,8 +165,22 @@ export class TypeOrmSessionStore implements SessionStore {
 
   async renew(key: string, newKey: string, record: SessionRecord, version: number, graceUntil: Date): Promise<boolean> {
     const now = utc(new Date());
-    const { affected } = await this.run(this.sql.renew, [newKey, record.data, key, utc(graceUntil), now, key, version]);
-    return (affected ?? 0) > 0;
+    try {
+      const { affected } = await this.run(this.sql.renew, [
+        newKey,
+        record.data,
+        key,
+        utc(graceUntil),
+        now,
+        key,
+        version,
+      ]);
+      return (affected ?? 0) > 0;
+    } catch (error) {
+      // The new key taken (a broken random source): no renewal this time.
+      if (isDuplicateKey(error)) return false;
+      throw error;
+    }
   }
 
   /** A loaded row as the store contract gives it. */
