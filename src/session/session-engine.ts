@@ -10,8 +10,7 @@ import { retireOldRow } from './retire-old-row.js';
 import type { SavedRow } from './session-save.js';
 import { SessionWriter } from './session-writer.js';
 import { AbsoluteTimeout } from './absolute-timeout.js';
-import { nextSessionVersion } from './session-store.interface.js';
-import type { SessionInfo } from './session-store.interface.js';
+import { nextSessionVersion, type SessionInfo } from './session-store.interface.js';
 import { sessionInfo, type SessionClient } from './session-user.js';
 
 /** The outcome of a save: what the cookie must carry. */
