@@ -47,7 +47,10 @@ function chooseStore(options: ResolvedSessionOptions, dataSource: DataSource | u
         '`store` (e.g. new TypeOrmSessionStore(dataSource) for a named data source).',
     );
   }
-  return new TypeOrmSessionStore(dataSource, { statementTimeout: statementTimeoutFor(options.storeTimeout) });
+  return new TypeOrmSessionStore(dataSource, {
+    statementTimeout: statementTimeoutFor(options.storeTimeout),
+    renewedKeys: options.renewAfter !== undefined,
+  });
 }
 
 /** Signing keys derived once from the secrets. */

@@ -43,6 +43,8 @@ export interface Statements {
   load: string;
   /** A SELECT of up to `count` keys at once, naming each row's key. */
   loadMany: (count: number) => string;
+  /** The parameters of `load` (one key) or `loadMany` (several), at `now` (UTC text). */
+  loadParameters: (keys: string[], now: string) => unknown[];
   exists: string;
   insert: string;
   /** An INSERT of `count` rows in one statement. */
@@ -69,7 +71,11 @@ export interface Statements {
   sweep?: SweepTable;
 }
 
-export function buildStatements(dataSource: DataSource, meta: EntityMetadata): Statements {
+/**
+ * The store's SQL for the entity `meta`. With `renewedKeys`, loads also find a row by the key a
+ * renewal replaced, while its grace lasts; without (no renewals), they look at the key alone.
+ */
+export function buildStatements(dataSource: DataSource, meta: EntityMetadata, renewedKeys = true): Statements {
   const { driver } = dataSource;
   const table = driver.escape(meta.tableName);
   const column = (property: keyof SessionRow) => driver.escape(meta.findColumnWithPropertyName(property)!.databaseName);
@@ -101,16 +107,19 @@ export function buildStatements(dataSource: DataSource, meta: EntityMetadata): S
   const next = `CASE WHEN ${version} >= ${MAX_SESSION_VERSION} THEN 0 ELSE ${version} + 1 END`;
   const list = (from: number, count: number) => Array.from({ length: count }, (_, i) => p(from + i)).join(', ');
   return {
-    // A row answers to its key, and to the key a renewal replaced while that one's grace lasts:
-    // parameters (key, key, now, now), and (…keys, …keys, now, now).
-    load:
-      `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE (${key} = ${p(0)} OR ` +
-      `(${previous} = ${p(1)} AND ${previousUntil} > ${p(2)})) AND ${expires} > ${p(3)}`,
-    loadMany: memoize(
-      (count) =>
-        `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE (${key} IN (${list(0, count)}) OR ` +
-        `(${previous} IN (${list(count, count)}) AND ${previousUntil} > ${p(2 * count)})) AND ${expires} > ${p(2 * count + 1)}`,
+    // With renewals a row answers to its key, and to the key a renewal replaced while that one's
+    // grace lasts: parameters (key, key, now, now), and (…keys, …keys, now, now).
+    load: renewedKeys
+      ? `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE (${key} = ${p(0)} OR ` +
+        `(${previous} = ${p(1)} AND ${previousUntil} > ${p(2)})) AND ${expires} > ${p(3)}`
+      : `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
+    loadMany: memoize((count) =>
+      renewedKeys
+        ? `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE (${key} IN (${list(0, count)}) OR ` +
+          `(${previous} IN (${list(count, count)}) AND ${previousUntil} > ${p(2 * count)})) AND ${expires} > ${p(2 * count + 1)}`
+        : `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE ${key} IN (${list(0, count)}) AND ${expires} > ${p(count)}`,
     ),
+    loadParameters: renewedKeys ? (keys, now) => [...keys, ...keys, now, now] : (keys, now) => [...keys, now],
     renew:
       `UPDATE ${table} SET ${key} = ${p(0)}, ${data} = ${p(1)}, ${previous} = ${p(2)}, ${previousUntil} = ${p(3)}, ` +
       `${issued} = ${p(4)}, ${version} = ${next} WHERE ${key} = ${p(5)} AND ${version} = ${p(6)}`,

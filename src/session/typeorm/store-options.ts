@@ -8,6 +8,12 @@ export interface TypeOrmSessionStoreOptions {
    */
   entity?: SessionEntityClass;
   /**
+   * Whether loads also find a row by the key a renewal (`renewAfter`) replaced, while its grace
+   * lasts. Default `true`; `SessionModule` turns it off when `renewAfter` is off, so that a load
+   * looks at the key alone.
+   */
+  renewedKeys?: boolean;
+  /**
    * Whether loads and inserts that start in the same turn of the event loop go to the database
    * together, as one statement each (see `TurnBatcher`); on MySQL/MariaDB updates too, in
    * one transaction. Default: on, except for SQLite, which runs in process and gains nothing

@@ -66,7 +66,7 @@ export class TypeOrmSessionStore implements SessionStore {
     options: TypeOrmSessionStoreOptions = {},
   ) {
     this.meta = sessionMetadata(dataSource, options.entity);
-    this.sql = buildStatements(dataSource, this.meta);
+    this.sql = buildStatements(dataSource, this.meta, options.renewedKeys ?? true);
     this.statementTimeout = options.statementTimeout ?? DEFAULT_STATEMENT_TIMEOUT;
     this.readExpiry = expiryReader(dataSource, this.meta);
     this.batches = new SessionBatches(
@@ -209,12 +209,12 @@ export class TypeOrmSessionStore implements SessionStore {
   private async loadRows(keys: string[]): Promise<(LoadedRow | undefined)[]> {
     const now = utc(new Date());
     if (keys.length === 1) {
-      const { records = [] } = await this.run(this.sql.load, [keys[0], keys[0], now, now]);
+      const { records = [] } = await this.run(this.sql.load, this.sql.loadParameters(keys, now));
       // Its own row first, should the key also be another row's renewed one.
       const rows = records as LoadedRow[];
       return [rows.find((row) => row.session_key === keys[0]) ?? rows.find((row) => row.previous_key === keys[0])];
     }
-    const { records = [] } = await this.run(this.sql.loadMany(keys.length), [...keys, ...keys, now, now]);
+    const { records = [] } = await this.run(this.sql.loadMany(keys.length), this.sql.loadParameters(keys, now));
     const byKey = new Map<string, LoadedRow>();
     const nowTime = Date.now();
     for (const row of records as LoadedRow[]) {
