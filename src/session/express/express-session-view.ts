@@ -52,12 +52,16 @@ export class ExpressSessionViews {
     const { handle, engine } = this;
     const view = () => this.of(session);
     const cookie = new ExpressSessionCookieView(session, this.options);
-    // Only the request's session now can save or end; an object replaced by regenerate() or
-    // reload() stays readable, but writing it back would bring the old session back.
-    const mustBeCurrent = () => {
-      if (handle.loaded !== session) {
-        throw new Error('This req.session was replaced by regenerate() or reload(); use the new req.session.');
-      }
+    // Only the request's session now can save, end or reload; an object replaced by regenerate()
+    // or reload() stays readable, but writing it back would bring the old session back.
+    const onCurrent = (work: () => Promise<void>, callback: ExpressSessionCallback | undefined) => {
+      settle(async () => {
+        if (handle.loaded !== session) {
+          throw new Error('This req.session was replaced by regenerate() or reload(); use the new req.session.');
+        }
+        await work();
+      }, callback);
+      return view();
     };
     return {
       get id() {
@@ -68,28 +72,13 @@ export class ExpressSessionViews {
         settle(() => handle.replace(engine.restart(session)), callback);
         return view();
       },
-      save(callback) {
-        settle(async () => {
-          mustBeCurrent();
-          await handle.saveNow();
-        }, callback);
-        return view();
-      },
-      destroy(callback) {
-        settle(async () => {
-          mustBeCurrent();
+      save: (callback) => onCurrent(() => handle.saveNow(), callback),
+      destroy: (callback) =>
+        onCurrent(() => {
           session.flush();
-          await handle.saveNow();
-        }, callback);
-        return view();
-      },
-      reload(callback) {
-        settle(async () => {
-          mustBeCurrent();
-          handle.replace(await engine.reopen(session));
-        }, callback);
-        return view();
-      },
+          return handle.saveNow();
+        }, callback),
+      reload: (callback) => onCurrent(async () => handle.replace(await engine.reopen(session)), callback),
       touch() {
         if (!session.isEmpty()) session.modified = true;
         return view();
