@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // `npm test`: type-checks, lints and checks the formatting, then runs the whole Jest suite on
-// SQLite and, when MariaDB answers, on MariaDB as well. Under CI=true a MariaDB that does not
-// answer fails the run.
+// SQLite and, when MariaDB answers, on MariaDB as well; on Redis when it answers, and on a
+// three-node Redis Cluster it starts itself when `redis-server` is installed. Under CI=true a
+// MariaDB or a Redis that does not answer, or a cluster that does not start, fails the run.
 import { spawnSync } from 'node:child_process';
 import mysql from 'mysql2/promise';
+import { createClient } from 'redis';
+import { startRedisCluster } from './support/redis-cluster.mjs';
 
 const mariadbUrl = process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test';
+const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ci = ['1', 'true'].includes(String(process.env.CI).toLowerCase());
 
 async function mariadbAnswers() {
@@ -18,6 +22,30 @@ async function mariadbAnswers() {
     console.warn(`MariaDB at ${mariadbUrl} does not answer: ${error.message}`);
     return false;
   }
+}
+
+async function redisAnswers() {
+  const client = createClient({ url: redisUrl, socket: { connectTimeout: 3000, reconnectStrategy: false } });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.ping();
+    return true;
+  } catch (error) {
+    console.warn(`Redis at ${redisUrl} does not answer: ${error.message}`);
+    return false;
+  } finally {
+    if (client.isOpen) client.destroy();
+  }
+}
+
+/** Fails the run under CI=true; otherwise warns that part of the suite is skipped. */
+function missing(what, fix) {
+  if (ci) {
+    console.error(`CI=true: ${what} is required. ${fix}`);
+    process.exit(1);
+  }
+  console.warn(`${what} is not there: its half of the suite is skipped.`);
 }
 
 function run(command, args, env = {}) {
@@ -37,7 +65,17 @@ else if (ci) {
   process.exit(1);
 } else console.warn('Running on SQLite only: the MariaDB half of the suite is skipped.');
 
-console.log(`Databases under test: ${databases.join(', ')}`);
+const redis = (await redisAnswers()) ? redisUrl : '';
+if (!redis) missing('Redis', 'Start redis-server, or set TEST_REDIS_URL.');
+let cluster;
+try {
+  cluster = await startRedisCluster();
+} catch (error) {
+  missing('A Redis Cluster', `It did not start: ${error.message}`);
+}
+
+console.log(`Databases under test: ${databases.join(', ')}${redis ? `; Redis at ${redis}` : ''}`);
+if (cluster) console.log(`Redis Cluster under test: ${cluster.nodes.join(', ')}`);
 const runId = String(process.pid);
 const jest = spawnSync(
   'node',
@@ -53,11 +91,14 @@ const jest = spawnSync(
       ...process.env,
       TEST_DATABASES: databases.join(','),
       TEST_MARIADB_URL: mariadbUrl,
+      TEST_REDIS_URL: redis,
+      TEST_REDIS_CLUSTER: cluster?.nodes.join(',') ?? '',
       TEST_RUN_ID: runId,
       NODE_ENV: 'test',
     },
   },
 );
+cluster?.stop();
 if (databases.includes('mariadb')) await dropRunDatabases(runId);
 process.exit(jest.status ?? 1);
 

@@ -23,6 +23,8 @@ export class TcpProxy {
   private state: 'open' | 'paused' | 'cut' = 'open';
   private held: [Socket, Buffer][] = [];
   private delayMs = 0;
+  /** How many chunks the app's side has sent so far (each a write that reached the proxy whole). */
+  sentChunks = 0;
 
   constructor(
     private readonly targetHost: string,
@@ -92,6 +94,7 @@ export class TcpProxy {
       else this.held.push([to, chunk]);
     };
     client.on('data', (chunk) => {
+      this.sentChunks++;
       if (this.delayMs === 0 || pair.dead) return deliver(upstream, chunk);
       pair.delayed++;
       setTimeout(() => {

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * The part of a node-redis client (`createClient()` of the `redis` package, v5 or later) that the
+ * Redis stores use. Stated here rather than imported, so that the library does not depend on
+ * `redis` for applications that keep sessions elsewhere.
+ */
+export interface RedisClientLike {
+  sendCommand(args: string[]): Promise<unknown>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** The part of a node-redis cluster client (`createCluster()`) that the Redis stores use. */
+export interface RedisClusterLike {
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  readonly masters: readonly object[];
+  nodeClient(node: never): Promise<RedisClientLike>;
+}
+
+/** A connected node-redis client or cluster client. */
+export type RedisLike = RedisClientLike | RedisClusterLike;
+
+/** A Lua script, sent by its SHA1 digest once the server knows it. */
+export interface RedisScript {
+  source: string;
+  sha: string;
+}
+
+/** A script of `source`, with its digest. */
+export function redisScript(source: string): RedisScript {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+function isCluster(redis: RedisLike): redis is RedisClusterLike {
+  return 'masters' in redis && typeof redis.nodeClient === 'function';
+}
+
+/**
+ * Commands to a single Redis or a Redis Cluster, routed by the key they touch. node-redis writes
+ * the commands issued in one turn of the event loop to each connection together, so that
+ * operations started in the same turn cost one round trip.
+ */
+export class RedisConnection {
+  constructor(private readonly redis: RedisLike) {}
+
+  /** Sends `args`, a command about `key`, to the node that holds `key`. */
+  send(key: string, args: string[], readonly = false): Promise<unknown> {
+    const redis = this.redis;
+    return isCluster(redis) ? redis.sendCommand(key, readonly, args) : redis.sendCommand(args);
+  }
+
+  /**
+   * Runs `script` with `keys` (all in one hash slot on a cluster) and `args`: by digest, and by
+   * source once when the node answers that it does not know the script yet.
+   */
+  async run(script: RedisScript, keys: string[], args: string[]): Promise<unknown> {
+    const tail = [String(keys.length), ...keys, ...args];
+    try {
+      return await this.send(keys[0], ['EVALSHA', script.sha, ...tail]);
+    } catch (error) {
+      if (!String((error as Error)?.message).startsWith('NOSCRIPT')) throw error;
+      return this.send(keys[0], ['EVAL', script.source, ...tail]);
+    }
+  }
+
+  /** Every key matching `pattern`, in pages, from every primary of a cluster. */
+  async *scan(pattern: string, count = 1000): AsyncIterable<string[]> {
+    const redis = this.redis;
+    const nodes: RedisClientLike[] = isCluster(redis)
+      ? await Promise.all(redis.masters.map((master) => redis.nodeClient(master as never)))
+      : [redis];
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = (await node.sendCommand(['SCAN', cursor, 'MATCH', pattern, 'COUNT', String(count)])) as [
+          string,
+          string[],
+        ];
+        cursor = String(next);
+        if (keys.length) yield keys;
+      } while (cursor !== '0');
+    }
+  }
+
+  /** Calls `listener` with the connection's errors, which would otherwise end the process. */
+  onError(listener: (error: Error) => void): void {
+    this.redis.on('error', listener);
+  }
+}
+
+/** A hash as `HGETALL` returns it, as an object: RESP3 gives one, RESP2 a flat list. */
+export function hashReply(reply: unknown): Record<string, string> {
+  if (!Array.isArray(reply)) return (reply ?? {}) as Record<string, string>;
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) hash[String(reply[i])] = String(reply[i + 1]);
+  return hash;
+}

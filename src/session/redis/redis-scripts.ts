@@ -1,0 +1,61 @@
+import { redisScript } from './redis-connection.js';
+
+// A row is a hash: d (signed data), e (expiry, ms since the epoch), v (version), i (info, JSON),
+// k (when a renewal issued the key, ms). A key a renewal replaced holds only m, the key it moved
+// to, until its grace ends. Redis itself removes a row at its expiry (PEXPIREAT).
+
+/** Creates a row unless the key holds anything. ARGV: data, expiry, version, info, key issued. */
+export const CREATE_ROW = redisScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'd', ARGV[1], 'e', ARGV[2], 'v', ARGV[3])
+if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'i', ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'k', ARGV[5]) end
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
+return 1
+`);
+
+/** Overwrites a row still at a version. ARGV: expected version, next version, data, expiry, info. */
+export const UPDATE_ROW = redisScript(`
+if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'd', ARGV[3], 'e', ARGV[4], 'v', ARGV[2])
+if ARGV[5] == '' then redis.call('HDEL', KEYS[1], 'i') else redis.call('HSET', KEYS[1], 'i', ARGV[5]) end
+redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+return 1
+`);
+
+/**
+ * Deletes a row (at a version, unless ARGV[1] is empty); a renewed key's pointer is left alone.
+ * Returns the info of the row removed ('' without one), or nil when none was.
+ */
+export const DELETE_ROW = redisScript(`
+local row = redis.call('HMGET', KEYS[1], 'v', 'i')
+if not row[1] then return false end
+if ARGV[1] ~= '' and row[1] ~= ARGV[1] then return false end
+redis.call('DEL', KEYS[1])
+return row[2] or ''
+`);
+
+/**
+ * Turns a row still at a version into a pointer to the key it was renewed to, gone at the end of
+ * the grace. ARGV: expected version, new key, grace end.
+ */
+export const RETIRE_ROW = redisScript(`
+if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'm', ARGV[2])
+redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+return 1
+`);
+
+/**
+ * Adds a session to a user's index, scored by the latest expiry it was written with, drops the
+ * entries whose sessions have all expired, and lets the index expire with its last session.
+ * ARGV: expiry, session key, now.
+ */
+export const INDEX_SESSION = redisScript(`
+redis.call('ZADD', KEYS[1], 'GT', ARGV[1], ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[3])
+local last = redis.call('ZRANGE', KEYS[1], -1, -1, 'WITHSCORES')
+if last[2] then redis.call('PEXPIREAT', KEYS[1], last[2]) end
+return 1
+`);

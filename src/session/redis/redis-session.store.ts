@@ -1,0 +1,195 @@
+import { Logger } from '@nestjs/common';
+import {
+  nextSessionVersion,
+  SessionKeyTakenError,
+  type SessionCounts,
+  type SessionRecord,
+  type SessionStore,
+  type StoredSession,
+  type UserSessionRow,
+} from '../session-store.interface.js';
+import { hashReply, RedisConnection, type RedisLike } from './redis-connection.js';
+import { decodeInfo, encodeInfo, storedFromHash, type RowHash } from './redis-row.js';
+import { CREATE_ROW, DELETE_ROW, INDEX_SESSION, RETIRE_ROW, UPDATE_ROW } from './redis-scripts.js';
+
+/** Options of `RedisSessionStore`. */
+export interface RedisSessionStoreOptions {
+  /**
+   * Put before every key the store writes: `<prefix><session key>` for a session,
+   * `<prefix>user:<user id>` for the index of a user's sessions. Default `'session:'`.
+   */
+  prefix?: string;
+}
+
+// Connection errors repeat on every reconnection attempt; one line per this many ms is enough.
+const ERROR_LOG_INTERVAL = 10_000;
+
+/**
+ * Keeps sessions in Redis only, as Django's `cache` session engine does: fast, and gone when
+ * Redis loses its data. Works on a single Redis and on a Redis Cluster, through a connected
+ * node-redis client (`createClient()` or `createCluster()` of the `redis` package).
+ *
+ * Each row is a hash that Redis expires itself at the session's expiry. Creates and versioned
+ * updates are Lua scripts, so that the check and the write are one atomic step. The sessions of
+ * a user are a sorted set per user, scored by expiry and written before the rows it points to,
+ * so that it never misses one of them; entries whose row is gone, expired or now someone else's
+ * are dropped when the set is next written or listed, and by `clearExpired()`.
+ */
+export class RedisSessionStore implements SessionStore {
+  private readonly redis: RedisConnection;
+  private readonly prefix: string;
+  private readonly logger = new Logger('RedisSessionStore');
+  private lastErrorLog = 0;
+
+  constructor(redis: RedisLike, options: RedisSessionStoreOptions = {}) {
+    this.redis = new RedisConnection(redis);
+    this.prefix = options.prefix ?? 'session:';
+    this.redis.onError((error) => this.logConnectionError(error));
+  }
+
+  async load(key: string): Promise<StoredSession | undefined> {
+    const hash = await this.hash(key);
+    if (hash.m === undefined) return storedFromHash(hash, Date.now());
+    // A key in its grace after a renewal: the row is under the key it moved to.
+    const stored = storedFromHash(await this.hash(hash.m), Date.now());
+    return stored && { ...stored, key: hash.m };
+  }
+
+  async create(key: string, record: SessionRecord): Promise<void> {
+    await this.indexUser(key, record);
+    const created = await this.redis.run(CREATE_ROW, [this.rowKey(key)], this.createArgs(record, 0, undefined));
+    if (created !== 1) throw new SessionKeyTakenError();
+  }
+
+  async update(key: string, record: SessionRecord, version: number): Promise<boolean> {
+    await this.indexUser(key, record);
+    const args = [
+      String(version),
+      String(nextSessionVersion(version)),
+      record.data,
+      String(record.expiresAt.getTime()),
+      encodeInfo(record.info),
+    ];
+    return (await this.redis.run(UPDATE_ROW, [this.rowKey(key)], args)) === 1;
+  }
+
+  async delete(key: string, version?: number): Promise<boolean> {
+    const removed = await this.redis.run(
+      DELETE_ROW,
+      [this.rowKey(key)],
+      [version === undefined ? '' : String(version)],
+    );
+    // The removed row's info ('' without one), or nil when no row went.
+    if (typeof removed !== 'string') return false;
+    const userId = decodeInfo(removed)?.userId;
+    if (userId) await this.redis.send(this.userKey(userId), ['ZREM', this.userKey(userId), key]);
+    return true;
+  }
+
+  /** Whether `key` holds a live row (a key in its grace after a renewal holds none). */
+  async exists(key: string): Promise<boolean> {
+    return storedFromHash(await this.hash(key), Date.now()) !== undefined;
+  }
+
+  /**
+   * Redis removes rows at their expiry itself, so no row is left to clear (the result is 0);
+   * this drops the entries of the user indexes whose sessions have expired.
+   */
+  async clearExpired(now: Date = new Date()): Promise<number> {
+    for await (const keys of this.redis.scan(`${this.prefix}user:*`)) {
+      await Promise.all(
+        keys.map((key) => this.redis.send(key, ['ZREMRANGEBYSCORE', key, '-inf', String(now.getTime())])),
+      );
+    }
+    return 0;
+  }
+
+  /** Live rows by a walk of the keys (for the `clearsessions` report); expired ones are already gone. */
+  async count(now: Date = new Date()): Promise<SessionCounts> {
+    let live = 0;
+    const userKeys = `${this.prefix}user:`;
+    for await (const keys of this.redis.scan(`${this.prefix}*`)) {
+      const rows = keys.filter((key) => !key.startsWith(userKeys));
+      const expiries = await Promise.all(rows.map((key) => this.redis.send(key, ['HMGET', key, 'e', 'v'], true)));
+      for (const [expiry, version] of expiries as [string | null, string | null][]) {
+        if (version !== null && Number(expiry) > now.getTime()) live++;
+      }
+    }
+    return { live, expired: 0 };
+  }
+
+  async listByUser(userId: string, now: Date = new Date()): Promise<UserSessionRow[]> {
+    const index = this.userKey(userId);
+    const keys = (await this.redis.send(
+      index,
+      ['ZRANGE', index, `(${now.getTime()}`, '+inf', 'BYSCORE'],
+      true,
+    )) as string[];
+    const hashes = await Promise.all(keys.map((key) => this.hash(key)));
+    const rows: UserSessionRow[] = [];
+    const stale: string[] = [];
+    hashes.forEach((hash, i) => {
+      const stored = storedFromHash(hash, now.getTime());
+      if (stored?.info?.userId === userId) rows.push({ ...stored, key: keys[i] });
+      else stale.push(keys[i]);
+    });
+    if (stale.length) await this.redis.send(index, ['ZREM', index, ...stale]);
+    return rows;
+  }
+
+  /**
+   * Writes the row under `newKey` first, then turns `key` into a pointer to it, if `key` is still
+   * at `version`; when it is not, the new row goes again. The two keys may live on different
+   * nodes of a cluster, hence two steps; a process that stops between them leaves a row no
+   * cookie names, which expires.
+   */
+  async renew(key: string, newKey: string, record: SessionRecord, version: number, graceUntil: Date): Promise<boolean> {
+    const current = await this.hash(key);
+    if (current.v !== String(version)) return false;
+    const renewed = { ...record, info: decodeInfo(current.i) };
+    await this.indexUser(newKey, renewed);
+    const args = this.createArgs(renewed, nextSessionVersion(version), Date.now());
+    if ((await this.redis.run(CREATE_ROW, [this.rowKey(newKey)], args)) !== 1) return false;
+    const retired = await this.redis.run(
+      RETIRE_ROW,
+      [this.rowKey(key)],
+      [String(version), newKey, String(graceUntil.getTime())],
+    );
+    if (retired === 1) return true;
+    await this.redis.send(this.rowKey(newKey), ['DEL', this.rowKey(newKey)]);
+    return false;
+  }
+
+  private createArgs(record: SessionRecord, version: number, keyIssuedAt: number | undefined): string[] {
+    const expiry = String(record.expiresAt.getTime());
+    return [record.data, expiry, String(version), encodeInfo(record.info), keyIssuedAt ? String(keyIssuedAt) : ''];
+  }
+
+  /** Puts a bound row into its user's index before the row is written, so that the index never misses it. */
+  private async indexUser(key: string, record: SessionRecord): Promise<void> {
+    const userId = record.info?.userId;
+    if (!userId) return;
+    const args = [String(record.expiresAt.getTime()), key, String(Date.now())];
+    await this.redis.run(INDEX_SESSION, [this.userKey(userId)], args);
+  }
+
+  private async hash(key: string): Promise<RowHash> {
+    const rowKey = this.rowKey(key);
+    return hashReply(await this.redis.send(rowKey, ['HGETALL', rowKey], true));
+  }
+
+  private rowKey(key: string): string {
+    return this.prefix + key;
+  }
+
+  private userKey(userId: string): string {
+    return `${this.prefix}user:${userId}`;
+  }
+
+  private logConnectionError(error: Error): void {
+    const now = Date.now();
+    if (now - this.lastErrorLog < ERROR_LOG_INTERVAL) return;
+    this.lastErrorLog = now;
+    this.logger.error(`Redis connection: ${error?.message ?? String(error)}`);
+  }
+}

@@ -1,0 +1,73 @@
+import { createClient, createCluster } from 'redis';
+import { RedisSessionStore, type RedisLike } from '../../src/session/index.js';
+import { RedisConnection } from '../../src/session/redis/redis-connection.js';
+
+/** The single Redis the suite uses, when `npm test` found one answering (`TEST_REDIS_URL`). */
+export function testRedisUrl(): string | undefined {
+  return process.env.TEST_REDIS_URL || undefined;
+}
+
+/** The nodes of the Redis Cluster `npm test` started (`TEST_REDIS_CLUSTER`, `host:port,…`). */
+export function testRedisClusterNodes(): string[] {
+  return (process.env.TEST_REDIS_CLUSTER ?? '').split(',').filter(Boolean);
+}
+
+/** The kinds of Redis the suite runs on: those `npm test` found or started. */
+export function redisKinds(): ('single' | 'cluster')[] {
+  return [
+    ...(testRedisUrl() ? (['single'] as const) : []),
+    ...(testRedisClusterNodes().length ? (['cluster'] as const) : []),
+  ];
+}
+
+/** Where a test's Redis keys go: its own prefix, so that tests sharing one Redis never meet. */
+let prefixes = 0;
+export function testRedisPrefix(): string {
+  return `test:${process.env.TEST_RUN_ID ?? '0'}:${process.env.JEST_WORKER_ID ?? '0'}:${++prefixes}:`;
+}
+
+/** A connected Redis of the suite, and how to drop what a test wrote under its prefix. */
+export interface TestRedis {
+  redis: RedisLike;
+  prefix: string;
+  /** Sends a command about `key` as it is, past the store. */
+  raw(key: string, args: string[]): Promise<unknown>;
+  /** Deletes the prefix's keys and closes the connection. */
+  close(): Promise<void>;
+}
+
+/** A client of the single Redis, or of the cluster, with a fresh prefix. */
+export async function connectTestRedis(kind: 'single' | 'cluster', url = testRedisUrl()): Promise<TestRedis> {
+  const prefix = testRedisPrefix();
+  const client =
+    kind === 'single'
+      ? createClient({ url, disableOfflineQueue: true })
+      : createCluster({ rootNodes: testRedisClusterNodes().map((node) => ({ url: `redis://${node}` })) });
+  client.on('error', () => {});
+  await client.connect();
+  return {
+    redis: client,
+    prefix,
+    raw: (key, args) => new RedisConnection(client).send(key, args),
+    close: async () => {
+      await deleteKeys(client, prefix);
+      client.destroy();
+    },
+  };
+}
+
+/** A {@link RedisSessionStore} on a fresh prefix of the suite's Redis. */
+export async function createTestRedisStore(kind: 'single' | 'cluster'): Promise<{
+  store: RedisSessionStore;
+  redis: TestRedis;
+}> {
+  const redis = await connectTestRedis(kind);
+  return { store: new RedisSessionStore(redis.redis, { prefix: redis.prefix }), redis };
+}
+
+async function deleteKeys(redis: RedisLike, prefix: string): Promise<void> {
+  const connection = new RedisConnection(redis);
+  for await (const keys of connection.scan(`${prefix}*`)) {
+    await Promise.all(keys.map((key) => connection.send(key, ['DEL', key])));
+  }
+}
