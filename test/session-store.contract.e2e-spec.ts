@@ -1,6 +1,7 @@
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { clearExpiredByLimit } from '../src/session/clear-expired-by-limit.js';
 import {
+  CachedSessionStore,
   MemorySessionStore,
   SessionKeyTakenError,
   TypeOrmSessionStore,
@@ -8,7 +9,7 @@ import {
   type SessionStore,
 } from '../src/session/index.js';
 import { createTestDataSource, testDatabases, testDataSourceOptions, type TestDatabase } from './support/databases.js';
-import { createTestRedisStore, redisKinds } from './support/redis.js';
+import { connectTestRedis, createTestRedisStore, redisKinds, testRedisUrl } from './support/redis.js';
 
 interface StoreUnderTest {
   store: SessionStore;
@@ -80,6 +81,25 @@ const stores: Entry[] = [
           return String(row.e);
         },
         close: () => dataSource.destroy(),
+      };
+    },
+  })),
+  ...(testRedisUrl() ? databases : []).map(({ name, connect }): Entry => ({
+    name: `CachedSessionStore: TypeOrmSessionStore on ${name} behind a single Redis`,
+    onDatabase: false,
+    full: true,
+    expiresItself: false,
+    open: async () => {
+      const dataSource = await connect();
+      const redis = await connectTestRedis('single');
+      const store = new CachedSessionStore(new TypeOrmSessionStore(dataSource), redis.redis, { prefix: redis.prefix });
+      return {
+        store,
+        close: async () => {
+          store.close();
+          await redis.close();
+          await dataSource.destroy();
+        },
       };
     },
   })),

@@ -1,19 +1,26 @@
 import { createHash } from 'node:crypto';
+import { DeadlineWatch } from '../deadline-watch.js';
 
 /**
  * The part of a node-redis client (`createClient()` of the `redis` package, v5 or later) that the
  * Redis stores use. Stated here rather than imported, so that the library does not depend on
  * `redis` for applications that keep sessions elsewhere.
  */
-export interface RedisClientLike {
+export interface RedisClientLike extends Reconnectable {
   sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** What both kinds of client have for the stores to replace a connection that went silent. */
+interface Reconnectable {
+  readonly isOpen: boolean;
+  connect(): Promise<unknown>;
+  destroy(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 /** The part of a node-redis cluster client (`createCluster()`) that the Redis stores use. */
-export interface RedisClusterLike {
+export interface RedisClusterLike extends Reconnectable {
   sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
-  on(event: 'error', listener: (error: Error) => void): unknown;
   readonly masters: readonly object[];
   nodeClient(node: never): Promise<RedisClientLike>;
 }
@@ -36,18 +43,69 @@ function isCluster(redis: RedisLike): redis is RedisClusterLike {
   return 'masters' in redis && typeof redis.nodeClient === 'function';
 }
 
+/** The least time between two replacements of the connection. */
+const RECONNECT_INTERVAL = 1_000;
+
 /**
  * Commands to a single Redis or a Redis Cluster, routed by the key they touch. node-redis writes
  * the commands issued in one turn of the event loop to each connection together, so that
  * operations started in the same turn cost one round trip.
+ *
+ * A command unanswered after `commandTimeout` fails, and the client's connections are replaced
+ * (`destroy()`, then `connect()`): node-redis waits forever on a connection whose peer went
+ * silent without closing it (a half-open connection), and would otherwise never recover. A
+ * client is never reopened once its owner closed it.
  */
 export class RedisConnection {
-  constructor(private readonly redis: RedisLike) {}
+  private readonly deadlines: DeadlineWatch | undefined;
+  private lastReconnect = 0;
+  private reconnecting: Promise<void> | undefined;
+  /** Set while a client this connection destroyed has not connected again. */
+  private closedHere = false;
+
+  constructor(
+    private readonly redis: RedisLike,
+    commandTimeout?: number,
+  ) {
+    if (commandTimeout !== undefined) {
+      this.deadlines = new DeadlineWatch(
+        commandTimeout,
+        () => new Error(`Redis: no answer within ${commandTimeout} ms`),
+      );
+    }
+  }
 
   /** Sends `args`, a command about `key`, to the node that holds `key`. */
   send(key: string, args: string[], readonly = false): Promise<unknown> {
     const redis = this.redis;
-    return isCluster(redis) ? redis.sendCommand(key, readonly, args) : redis.sendCommand(args);
+    const sent = isCluster(redis) ? redis.sendCommand(key, readonly, args) : redis.sendCommand(args);
+    const watched = this.deadlines ? this.deadlines.watch(sent, () => this.stalled()) : sent;
+    return watched.catch((error: unknown) => {
+      if (this.closedHere) this.reconnect();
+      throw error;
+    });
+  }
+
+  private stalled(): Error {
+    this.reconnect();
+    return new Error('Redis did not answer in time; its connection is being replaced');
+  }
+
+  private reconnect(): void {
+    if (this.reconnecting || Date.now() - this.lastReconnect < RECONNECT_INTERVAL) return;
+    this.lastReconnect = Date.now();
+    this.reconnecting = (async () => {
+      try {
+        if (this.redis.isOpen) this.redis.destroy();
+        this.closedHere = true;
+        await this.redis.connect();
+        this.closedHere = false;
+      } catch {
+        // Reported through the client's error event; the next failing command tries again.
+      } finally {
+        this.reconnecting = undefined;
+      }
+    })();
   }
 
   /**

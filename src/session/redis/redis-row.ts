@@ -38,3 +38,14 @@ export function storedFromHash(hash: RowHash, now: number): StoredSession | unde
   if (hash.k) stored.keyIssuedAt = new Date(Number(hash.k));
   return stored;
 }
+
+/** A session's hash fields as the scripts take them: data, expiry, version, info, key issued. */
+export function rowArgs(row: StoredSession): string[] {
+  return [
+    row.data,
+    String(row.expiresAt.getTime()),
+    String(row.version),
+    encodeInfo(row.info),
+    row.keyIssuedAt ? String(row.keyIssuedAt.getTime()) : '',
+  ];
+}

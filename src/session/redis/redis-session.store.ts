@@ -8,8 +8,9 @@ import {
   type StoredSession,
   type UserSessionRow,
 } from '../session-store.interface.js';
+import { DEFAULT_STATEMENT_TIMEOUT } from '../typeorm/store-options.js';
 import { hashReply, RedisConnection, type RedisLike } from './redis-connection.js';
-import { decodeInfo, encodeInfo, storedFromHash, type RowHash } from './redis-row.js';
+import { decodeInfo, encodeInfo, rowArgs, storedFromHash, type RowHash } from './redis-row.js';
 import { CREATE_ROW, DELETE_ROW, INDEX_SESSION, RETIRE_ROW, UPDATE_ROW } from './redis-scripts.js';
 
 /** Options of `RedisSessionStore`. */
@@ -19,6 +20,11 @@ export interface RedisSessionStoreOptions {
    * `<prefix>user:<user id>` for the index of a user's sessions. Default `'session:'`.
    */
   prefix?: string;
+  /**
+   * Milliseconds a command may go unanswered before it fails and the client's connection is
+   * replaced. Keep it a little under `storeTimeout` (see `statementTimeoutFor`). Default 4750.
+   */
+  commandTimeout?: number;
 }
 
 // Connection errors repeat on every reconnection attempt; one line per this many ms is enough.
@@ -42,7 +48,7 @@ export class RedisSessionStore implements SessionStore {
   private lastErrorLog = 0;
 
   constructor(redis: RedisLike, options: RedisSessionStoreOptions = {}) {
-    this.redis = new RedisConnection(redis);
+    this.redis = new RedisConnection(redis, options.commandTimeout ?? DEFAULT_STATEMENT_TIMEOUT);
     this.prefix = options.prefix ?? 'session:';
     this.redis.onError((error) => this.logConnectionError(error));
   }
@@ -57,7 +63,7 @@ export class RedisSessionStore implements SessionStore {
 
   async create(key: string, record: SessionRecord): Promise<void> {
     await this.indexUser(key, record);
-    const created = await this.redis.run(CREATE_ROW, [this.rowKey(key)], this.createArgs(record, 0, undefined));
+    const created = await this.redis.run(CREATE_ROW, [this.rowKey(key)], rowArgs({ ...record, version: 0 }));
     if (created !== 1) throw new SessionKeyTakenError();
   }
 
@@ -148,7 +154,7 @@ export class RedisSessionStore implements SessionStore {
     if (current.v !== String(version)) return false;
     const renewed = { ...record, info: decodeInfo(current.i) };
     await this.indexUser(newKey, renewed);
-    const args = this.createArgs(renewed, nextSessionVersion(version), Date.now());
+    const args = rowArgs({ ...renewed, version: nextSessionVersion(version), keyIssuedAt: new Date() });
     if ((await this.redis.run(CREATE_ROW, [this.rowKey(newKey)], args)) !== 1) return false;
     const retired = await this.redis.run(
       RETIRE_ROW,
@@ -158,11 +164,6 @@ export class RedisSessionStore implements SessionStore {
     if (retired === 1) return true;
     await this.redis.send(this.rowKey(newKey), ['DEL', this.rowKey(newKey)]);
     return false;
-  }
-
-  private createArgs(record: SessionRecord, version: number, keyIssuedAt: number | undefined): string[] {
-    const expiry = String(record.expiresAt.getTime());
-    return [record.data, expiry, String(version), encodeInfo(record.info), keyIssuedAt ? String(keyIssuedAt) : ''];
   }
 
   /** Puts a bound row into its user's index before the row is written, so that the index never misses it. */
