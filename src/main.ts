@@ -7,15 +7,18 @@ import { configureApp } from './app.setup.js';
 import { validateEnvironment } from './config/environment.js';
 import { checkDatabase } from './database/database-check.js';
 import { describeStartupFailure } from './database/startup-error.js';
+import { checkRedis } from './redis/redis-check.js';
 import { StartupLogger } from './startup-logger.js';
 
 const logger = new Logger('Main');
 
 async function bootstrap(): Promise<void> {
   // Checked before the app module loads (its ConfigModule checks again, as it loads): a bad
-  // value or an unusable database then ends the start with one line, not a stack trace.
+  // value, an unusable database or a silent Redis then ends the start with one line, not a
+  // stack trace.
   const environment = validateEnvironment(process.env);
   await checkDatabase(environment.DATABASE_URL);
+  if (environment.SESSION_STORE !== 'db') await checkRedis(environment.REDIS_URL);
   const { AppModule } = await import('./app.module.js');
   const app = configureApp(
     await NestFactory.create<NestExpressApplication>(AppModule, { abortOnError: false, logger: new StartupLogger() }),

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import { createServer, type AddressInfo } from 'node:net';
 import { testDatabases, testDataSourceOptions } from './support/databases.js';
+import { connectTestRedis, testRedisUrl } from './support/redis.js';
 
 const run = promisify(execFile);
 
@@ -24,6 +26,15 @@ function startServer(env: Record<string, string>): Promise<{ code: number | null
     child.stderr.on('data', collect);
     child.on('exit', (code) => settle(code));
   });
+}
+
+/** A port of 127.0.0.1 that nothing listens on now. */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 describe('the commands of the README', () => {
@@ -136,6 +147,56 @@ describe('the commands of the README', () => {
     // One line, not a stack trace.
     expect(server.output).not.toMatch(/\n\s+at /);
   });
+
+  it('stops with one line naming REDIS_URL when the Redis of SESSION_STORE does not answer', async () => {
+    const server = await startServer({
+      DATABASE_URL: `sqlite:${join(folder, 'redis-down.sqlite')}`,
+      NODE_ENV: 'development',
+      SESSION_STORE: 'cache',
+      // A port nothing listens on: the one a server just let go of.
+      REDIS_URL: `redis://127.0.0.1:${await closedPort()}`,
+    });
+    expect(server.code).toBe(1);
+    const errors = server.output.split('\n').filter((line) => line.includes('ERROR'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/Could not start: REDIS_URL=redis:\/\/127\.0\.0\.1:\d+\/?: Redis does not answer/);
+    expect(server.output).not.toMatch(/\n\s+at /);
+  });
+
+  (testRedisUrl() ? it.each(['cache', 'cached_db']) : it.skip.each(['cache', 'cached_db']))(
+    'keeps sessions where SESSION_STORE=%s says, on the Redis of REDIS_URL',
+    async (store) => {
+      const server = await startServer({
+        DATABASE_URL: `sqlite:${join(folder, `${store}.sqlite`)}`,
+        NODE_ENV: 'development',
+        SESSION_STORE: store,
+        REDIS_URL: testRedisUrl()!,
+      });
+      try {
+        const url = /Listening on (http:\/\/localhost:\d+\/)/.exec(server.output)?.[1];
+        expect(url).toBeDefined();
+        const put = await fetch(`${url}bench/put?k=where&v=${store}`);
+        const key = /sessionid=([a-z0-9]{32})/.exec(put.headers.get('set-cookie') ?? '')?.[1];
+        expect(key).toBeDefined();
+        const got = await fetch(`${url}bench/get`, { headers: { cookie: `sessionid=${key}` } });
+        expect(await got.json()).toEqual({ where: store });
+        const redis = await connectTestRedis('single');
+        try {
+          const redisKey = store === 'cache' ? `session:${key}` : `session-cache:${key}`;
+          expect(await redis.raw(redisKey, ['HGET', redisKey, 'v'])).toBe('0');
+          await redis.raw(redisKey, ['DEL', redisKey]);
+        } finally {
+          await redis.close();
+        }
+        const rows = new Database(join(folder, `${store}.sqlite`), { readonly: true })
+          .prepare('SELECT session_key FROM session')
+          .all();
+        expect(rows).toEqual(store === 'cache' ? [] : [{ session_key: key }]);
+      } finally {
+        server.stop();
+      }
+    },
+  );
 
   describe('npm run clearsessions', () => {
     const file = join(folder, 'cli.sqlite');

@@ -1,4 +1,6 @@
 import type { BlogModuleOptions } from '../blog/index.js';
+import { DEFAULT_REDIS_URL } from '../redis/redis-url.js';
+import { SESSION_STORE_KINDS, type SessionStoreKind } from '../redis/session-store.js';
 import type { SessionModuleOptions } from '../session/index.js';
 
 /** The demo server's settings, read from the environment (Django's names where one exists). */
@@ -7,6 +9,10 @@ export interface Environment {
   PORT: number;
   /** Database to use; unset = the SQLite file `data/nest-sessions.sqlite`. */
   DATABASE_URL?: string;
+  /** Where sessions are kept: `db` (default), `cache` (Redis alone) or `cached_db` (Redis in front of the database). */
+  SESSION_STORE: SessionStoreKind;
+  /** The Redis of the `cache` and `cached_db` stores. Default `redis://127.0.0.1:6379`. */
+  REDIS_URL: string;
   /** Signs session data; required when NODE_ENV is not development/test. */
   SESSION_SECRET?: string;
   SESSION_COOKIE_AGE?: number;
@@ -30,6 +36,8 @@ export interface Environment {
 export const ENVIRONMENT_KEYS = [
   'PORT',
   'DATABASE_URL',
+  'SESSION_STORE',
+  'REDIS_URL',
   'SESSION_SECRET',
   'SESSION_COOKIE_AGE',
   'SESSION_EXPIRE_AT_BROWSER_CLOSE',
@@ -78,9 +86,15 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     if (FALSE.includes(value)) return false;
     throw new EnvironmentError(`${name} must be true or false, got "${text(name)}".`);
   };
+  const store = text('SESSION_STORE') ?? 'db';
+  if (!(SESSION_STORE_KINDS as readonly string[]).includes(store)) {
+    throw new EnvironmentError(`SESSION_STORE must be one of ${SESSION_STORE_KINDS.join(', ')}, got "${store}".`);
+  }
   return {
     PORT: integer('PORT', 0, 65_535) ?? 3000,
     DATABASE_URL: text('DATABASE_URL'),
+    SESSION_STORE: store as SessionStoreKind,
+    REDIS_URL: text('REDIS_URL') ?? DEFAULT_REDIS_URL,
     SESSION_SECRET: text('SESSION_SECRET'),
     SESSION_COOKIE_AGE: integer('SESSION_COOKIE_AGE', 1, Number.MAX_SAFE_INTEGER),
     SESSION_EXPIRE_AT_BROWSER_CLOSE: flag('SESSION_EXPIRE_AT_BROWSER_CLOSE'),

@@ -12,7 +12,8 @@ export function describeStartupFailure(error: Error, databaseUrl = process.env.D
   if (error.name === 'SessionConfigError' && /\bsecret\b/.test(error.message)) {
     lines.push('The demo server takes the secret from SESSION_SECRET, e.g. SESSION_SECRET=$(openssl rand -hex 32).');
   }
-  if (error.name !== 'DatabaseUrlError' && DATABASE_FAILURE.test(error.message)) {
+  const aboutOtherService = error.name === 'DatabaseUrlError' || error.name === 'RedisUrlError';
+  if (!aboutOtherService && DATABASE_FAILURE.test(error.message)) {
     const where = databaseUrl
       ? `DATABASE_URL=${redactUrl(databaseUrl)}`
       : 'the default SQLite file (DATABASE_URL unset)';

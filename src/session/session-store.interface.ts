@@ -105,6 +105,11 @@ export interface SessionStore {
    * without it, `renewAfter` cannot be used.
    */
   renew?(key: string, newKey: string, record: SessionRecord, version: number, graceUntil: Date): Promise<boolean>;
+  /**
+   * Throws when the store cannot work, so that the app says so at start (`SessionModule` calls it
+   * once the app has bootstrapped): the TypeORM store's table is missing, say. Optional.
+   */
+  checkReady?(): Promise<void>;
 }
 
 /** The highest version a row reaches before it starts again at 0 (the largest signed 32-bit integer). */

@@ -10,7 +10,7 @@ import { codecProvider, optionsProvider, storeProvider } from './session.provide
 import { SessionRows } from './session-rows.js';
 import { SessionShutdown } from './session-shutdown.js';
 import { SessionStore } from './session-store.interface.js';
-import { SessionTableCheck } from './session-table-check.js';
+import { SessionStoreCheck } from './session-store-check.js';
 import { SessionWriter } from './session-writer.js';
 import { SessionsService } from './sessions.service.js';
 import { SessionMiddleware } from './session.middleware.js';
@@ -43,7 +43,7 @@ import { UserSessions } from './user-sessions.js';
     SessionsService,
     SessionCleaner,
     SessionShutdown,
-    SessionTableCheck,
+    SessionStoreCheck,
     SessionMiddleware,
     ExpressSessionMiddleware,
   ],

@@ -49,6 +49,7 @@ const LEASE_MS = 10_000;
 export class CachedSessionStore implements SessionStore {
   readonly listByUser?: (userId: string, now?: Date) => Promise<UserSessionRow[]>;
   readonly clearExpiredInBatches?: (now: Date, batchSize: number) => AsyncIterable<number>;
+  readonly checkReady?: () => Promise<void>;
   readonly renew?: (
     key: string,
     newKey: string,
@@ -77,6 +78,7 @@ export class CachedSessionStore implements SessionStore {
     this.redis.onError((error) => this.guard.failed(error));
     if (primary.listByUser) this.listByUser = primary.listByUser.bind(primary);
     if (primary.clearExpiredInBatches) this.clearExpiredInBatches = primary.clearExpiredInBatches.bind(primary);
+    if (primary.checkReady) this.checkReady = primary.checkReady.bind(primary);
     if (primary.renew) {
       const renew = primary.renew.bind(primary);
       this.renew = async (key, newKey, record, version, graceUntil) => {

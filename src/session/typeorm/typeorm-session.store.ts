@@ -91,6 +91,11 @@ export class TypeOrmSessionStore implements SessionStore {
     return checkSessionTable(this.dataSource, this.meta);
   }
 
+  /** {@link checkTable}, as the store contract's start check. */
+  checkReady(): Promise<void> {
+    return this.checkTable();
+  }
+
   async load(key: string): Promise<StoredSession | undefined> {
     const row = this.loads ? await this.loads.add(key) : (await this.loadRows([key]))[0];
     if (!row) return undefined;
