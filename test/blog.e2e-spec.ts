@@ -1,10 +1,10 @@
-import { testDatabases } from './support/databases.js';
+import { testBackends, testDatabases } from './support/databases.js';
 import { createBlogApp, csrfFrom } from './support/blog-app.js';
 import { sessionCookie, setCookies, type TestApp } from './support/test-app.js';
 
 const withKey = (key: string) => `sessionid=${key}`;
 
-describe.each(testDatabases())('the blog demo on %s (SPEC §5)', (db) => {
+describe.each(testBackends())('the blog demo on %s (SPEC §5)', (db) => {
   let t: TestApp;
   beforeEach(async () => {
     t = await createBlogApp(db);

@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { testDatabases } from './support/databases.js';
+import { testBackends } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
 import { createTestApp, sessionCookie, setCookies, type TestApp } from './support/test-app.js';
 
@@ -7,7 +7,7 @@ const withKey = (key: string) => `sessionid=${key}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const PARALLEL_WRITES = 200;
 
-describe.each(testDatabases())('concurrent requests on one session on %s (SPEC §4)', (db) => {
+describe.each(testBackends())('concurrent requests on one session on %s (SPEC §4)', (db) => {
   let t: TestApp;
   beforeEach(async () => {
     t = await createTestApp(db, [ProbeController]);

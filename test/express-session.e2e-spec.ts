@@ -1,12 +1,12 @@
 import { MemorySessionStore, type StoredSession } from '../src/session/index.js';
-import { testDatabases } from './support/databases.js';
+import { testBackends } from './support/databases.js';
 import { createExpressSessionApp } from './support/express-session-app.js';
 import { sessionCookie, setCookies, type TestApp } from './support/test-app.js';
 
 const withKey = (key: string) => `sessionid=${key}`;
 const isWrite = (sql: string) => /^\s*(INSERT|UPDATE|DELETE)/i.test(sql);
 
-describe.each(testDatabases())('the express-session-compatible req.session on %s', (db) => {
+describe.each(testBackends())('the express-session-compatible req.session on %s', (db) => {
   let t: TestApp;
   beforeEach(async () => {
     t = await createExpressSessionApp(db);
@@ -169,7 +169,7 @@ describe.each(testDatabases())('the express-session-compatible req.session on %s
   });
 });
 
-describe.each(testDatabases())('passport on the compatible req.session, on %s', (db) => {
+describe.each(testBackends())('passport on the compatible req.session, on %s', (db) => {
   describe.each([false, true])('keepSessionInfo: %s', (keepSessionInfo) => {
     let t: TestApp;
     beforeEach(async () => {
@@ -203,11 +203,13 @@ describe.each(testDatabases())('passport on the compatible req.session, on %s', 
       const before = sessionCookie(await t.http().get('/compat/set?k=cart&v=3').expect(200)).value;
       t.queries.reset();
       const after = sessionCookie(await login(before).expect(201)).value;
-      expect(t.queries.statements.map((sql) => sql.trim().split(/\s+/)[0].toUpperCase())).toEqual([
-        'SELECT',
-        'INSERT',
-        'DELETE',
-      ]);
+      // On Redis the user's index is written first; cached_db writes through to the cache.
+      expect(t.queries.statements.map((sql) => sql.trim().split(/\s+/)[0].toUpperCase())).toEqual(
+        {
+          cache: ['SELECT', 'INDEX_SESSION', 'INSERT', 'DELETE'],
+          cached_db: ['SELECT', 'INSERT', 'INSERT', 'DELETE', 'DEL'],
+        }[db as string] ?? ['SELECT', 'INSERT', 'DELETE'],
+      );
       t.queries.reset();
       await me(after).expect(200);
       expect(t.queries.count).toBe(1);

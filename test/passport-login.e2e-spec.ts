@@ -1,10 +1,10 @@
 import { createBlogApp, csrfFrom } from './support/blog-app.js';
-import { testDatabases } from './support/databases.js';
+import { testBackends } from './support/databases.js';
 import { sessionCookie, setCookies, type TestApp } from './support/test-app.js';
 
 const withKey = (key: string) => `sessionid=${key}`;
 
-describe.each(testDatabases())("the demo's Passport login on %s", (db) => {
+describe.each(testBackends())("the demo's Passport login on %s", (db) => {
   let t: TestApp;
   beforeEach(async () => {
     t = await createBlogApp(db);

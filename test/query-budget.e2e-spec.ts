@@ -1,14 +1,24 @@
 import type { DataSource } from 'typeorm';
 import { generateSessionKey, TypeOrmSessionStore } from '../src/session/index.js';
-import { createTestDataSource, QueryCounter, testDatabases } from './support/databases.js';
+import { createTestDataSource, QueryCounter, testBackends, testDatabases } from './support/databases.js';
 import { createBlogApp } from './support/blog-app.js';
 import { sessionCookie, type TestApp } from './support/test-app.js';
 
 /**
  * The statements each kind of request may send: the per-request path holds no cleanup, no
- * existence check before an insert, and no transaction around a single statement.
+ * existence check before an insert, and no transaction around a single statement. On Redis the
+ * budget is in commands, named by the statement each stands in for (see `countingRedis()`):
+ * `cache` holds the table's; `cached_db` reads from Redis alone and writes the table, then Redis.
  */
-describe.each(testDatabases())('query budget on %s', (db) => {
+const budgets = {
+  read: { default: ['SELECT'] },
+  create: { default: ['INSERT'], cached_db: ['INSERT', 'INSERT'] },
+  write: { default: ['SELECT', 'UPDATE'], cached_db: ['SELECT', 'UPDATE', 'CACHE_UPDATE'] },
+};
+const budget = (backend: string, kind: keyof typeof budgets): string[] =>
+  (budgets[kind] as Record<string, string[]>)[backend] ?? budgets[kind].default;
+
+describe.each(testBackends())('query budget on %s', (db) => {
   let t: TestApp;
   let cookie: string;
   beforeEach(async () => {
@@ -25,19 +35,19 @@ describe.each(testDatabases())('query budget on %s', (db) => {
     expect(statements()).toEqual([]);
   });
 
-  it('a read of an existing session: 1 statement', async () => {
+  it('a read of an existing session: 1 statement (a command on Redis)', async () => {
     await t.http().get('/bench/get').set('Cookie', cookie).expect(200, { a: '1' });
-    expect(statements()).toEqual(['SELECT']);
+    expect(statements()).toEqual(budget(db, 'read'));
   });
 
-  it('a request that creates a session: 1 statement', async () => {
+  it('a request that creates a session: 1 statement, and on cached_db the row written through', async () => {
     await t.http().get('/bench/put?k=b&v=2').expect(200);
-    expect(statements()).toEqual(['INSERT']);
+    expect(statements()).toEqual(budget(db, 'create'));
   });
 
-  it('a write to an existing session: 2 statements', async () => {
+  it('a write to an existing session: a read and an update, and on cached_db the cached row moved along', async () => {
     await t.http().get('/bench/put?k=b&v=2').set('Cookie', cookie).expect(200);
-    expect(statements()).toEqual(['SELECT', 'UPDATE']);
+    expect(statements()).toEqual(budget(db, 'write'));
   });
 
   it('a request without a session cookie that reads, or is turned away: 0 statements', async () => {

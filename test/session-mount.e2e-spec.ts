@@ -1,7 +1,7 @@
 import type { MiddlewareConsumer } from '@nestjs/common';
 import { attachSessionMiddleware } from '../src/session/session-entry.js';
 import { SessionModule } from '../src/session/index.js';
-import { testDatabases } from './support/databases.js';
+import { testBackends } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
 import { createTestApp, sessionCookie, setCookies, TEST_SECRET, type TestApp } from './support/test-app.js';
 
@@ -23,7 +23,7 @@ const mounts = [
   ['as Nest middleware', NestMountedSessionModule],
 ] as const;
 
-describe.each(testDatabases())('the session middleware on %s', (db) => {
+describe.each(testBackends())('the session middleware on %s', (db) => {
   describe.each(mounts)('%s', (_name, module) => {
     let t: TestApp;
     beforeEach(async () => {

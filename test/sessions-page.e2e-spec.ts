@@ -1,12 +1,12 @@
 import { createBlogApp, csrfFrom } from './support/blog-app.js';
-import { testDatabases } from './support/databases.js';
+import { testBackends } from './support/databases.js';
 import { sessionCookie, type TestApp } from './support/test-app.js';
 
 const withKey = (key: string) => `sessionid=${key}`;
 const PHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148';
 const LAPTOP = 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0';
 
-describe.each(testDatabases())("the demo's sessions page on %s", (db) => {
+describe.each(testBackends())("the demo's sessions page on %s", (db) => {
   let t: TestApp;
   beforeEach(async () => {
     t = await createBlogApp(db);

@@ -1,11 +1,11 @@
-import { testDatabases } from './support/databases.js';
+import { testBackends } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
 import { createTestApp, sessionCookie, setCookies, type TestApp } from './support/test-app.js';
 
 const withKey = (key: string) => `sessionid=${key}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.each(testDatabases())('the absolute timeout on %s', (db) => {
+describe.each(testBackends())('the absolute timeout on %s', (db) => {
   let t: TestApp;
   beforeEach(async () => {
     t = await createTestApp(db, [ProbeController], { absoluteTimeout: 2, saveEveryRequest: true });
@@ -50,7 +50,7 @@ describe.each(testDatabases())('the absolute timeout on %s', (db) => {
   }, 10_000);
 });
 
-describe.each(testDatabases())('touchAfter on a rolling session, on %s', (db) => {
+describe.each(testBackends())('touchAfter on a rolling session, on %s', (db) => {
   let t: TestApp;
   afterEach(() => t.close());
   const writes = () => t.queries.statements.filter((sql) => /^\s*(INSERT|UPDATE|DELETE)/i.test(sql)).length;
@@ -99,7 +99,7 @@ describe.each(testDatabases())('touchAfter on a rolling session, on %s', (db) =>
   }, 10_000);
 });
 
-describe.each(testDatabases())('renewAfter on %s', (db) => {
+describe.each(testBackends())('renewAfter on %s', (db) => {
   let t: TestApp;
   afterEach(() => t.close());
   const get = (path: string, key: string) => t.http().get(path).set('Cookie', withKey(key));

@@ -1,5 +1,5 @@
 import { SessionsService, type UserSession } from '../src/session/index.js';
-import { testDatabases } from './support/databases.js';
+import { testBackends } from './support/databases.js';
 import { createExpressSessionApp } from './support/express-session-app.js';
 import { ProbeController } from './support/probe.controller.js';
 import { createTestApp, sessionCookie, setCookies, type TestApp } from './support/test-app.js';
@@ -8,7 +8,7 @@ const withKey = (key: string) => `sessionid=${key}`;
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0';
 const PHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148';
 
-describe.each(testDatabases())('the sessions of a user on %s', (db) => {
+describe.each(testBackends())('the sessions of a user on %s', (db) => {
   let t: TestApp;
   let sessions: SessionsService;
   beforeEach(async () => {
@@ -111,14 +111,14 @@ describe.each(testDatabases())('the sessions of a user on %s', (db) => {
 
   it('leaves out a row whose user index was moved to another user, as its signed data says otherwise', async () => {
     const bob = await login('bob');
-    await t.dataSource.query("UPDATE session SET user_id = 'ann' WHERE session_key = ?", [bob]);
+    await t.editRow(bob, { userId: 'ann' });
     expect(await sessions.listForUser('ann')).toEqual([]);
     expect(await sessions.revokeAll('ann')).toBe(0);
     expect((await read(bob)).body).toMatchObject({ _auth_user_id: 'bob' });
   });
 });
 
-describe.each(testDatabases())('passport users as the users of sessions, on %s', (db) => {
+describe.each(testBackends())('passport users as the users of sessions, on %s', (db) => {
   let t: TestApp;
   beforeEach(async () => {
     t = await createExpressSessionApp(db);

@@ -38,7 +38,13 @@ export class MemorySessionStore implements SessionStore {
     const row = this.rows.get(key);
     if (row?.version !== version || this.rows.has(newKey)) return false;
     this.rows.delete(key);
-    this.rows.set(newKey, { ...row, data: record.data, version: nextSessionVersion(version), keyIssuedAt: this.now() });
+    this.rows.set(newKey, {
+      ...row,
+      data: record.data,
+      expiresAt: record.expiresAt,
+      version: nextSessionVersion(version),
+      keyIssuedAt: this.now(),
+    });
     this.renewed.set(key, { key: newKey, until: graceUntil });
     return true;
   }

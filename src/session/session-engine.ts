@@ -154,10 +154,12 @@ export class SessionEngine {
     // A new row, or a login's new key, starts the session anew (its absolute age counts from here).
     const since = same && row.info ? row.info.createdAt : now;
     const info = sessionInfo(session.peek(), this.options.userIdOf, since, now, client, row?.info);
-    const expiresAt = this.absolute.cap(session.getExpiryDate(now), since);
+    const asked = this.absolute.cap(session.getExpiryDate(now), since);
     const saved = same
-      ? await this.update(session, row, expiresAt, info)
-      : await this.create(session, key ?? generateSessionKey(), row, expiresAt, info);
+      ? await this.update(session, row, asked, info)
+      : await this.create(session, key ?? generateSessionKey(), row, asked, info);
+    // A save merged with others writes the expiry of the merged data: that is the row's now.
+    const expiresAt = saved.expiresAt ?? asked;
     // Saved under a key a renewal issued just now, the old one's renewal is done.
     const keyIssuedAt = same ? (saved.key !== row.key ? now : row.keyIssuedAt) : undefined;
     this.stored.set(session, {
@@ -188,7 +190,9 @@ export class SessionEngine {
   ): Promise<SavedRow & { key: string }> {
     let json: string | undefined;
     const changes = session.changes();
-    const own = () => (json ??= session.json());
+    // The whole dictionary stands for the row the request read; on a row a renewal moved, only
+    // the changes apply (onto what that row holds now).
+    let own: (() => string) | undefined = () => (json ??= session.json());
     let key = row.key;
     let read: RowState = row;
     for (;;) {
@@ -198,6 +202,7 @@ export class SessionEngine {
         if (!(error instanceof SessionMovedError)) throw error;
         ({ key } = error);
         read = error.state;
+        own = undefined;
       }
     }
   }

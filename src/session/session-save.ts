@@ -6,6 +6,8 @@ import type { QueuedSave } from './session-save-queue.js';
 /** A row as a save wrote it; `merged` when it holds other requests' changes as well. */
 export interface SavedRow extends RowState {
   merged: boolean;
+  /** The expiry written, when a merge set it (from the merged data, at the time of the write). */
+  expiresAt?: Date;
 }
 
 /** What one request saves over an existing row. */
@@ -13,8 +15,11 @@ export interface RowUpdate {
   changes: SessionChanges;
   /** The row as the request read it: its changes apply to it, or to anything newer. */
   read: RowState;
-  /** The request's whole dictionary, made only if its save goes alone, and its expiry. */
-  json(): string;
+  /**
+   * The request's whole dictionary, made only if its save goes alone onto the row it read;
+   * absent once the save follows a renewal to another row, where only its changes apply.
+   */
+  json?: () => string;
   expiresAt: Date;
   /** The row's info as this request would write it (its user from its own data). */
   info: SessionInfo;

@@ -99,8 +99,8 @@ export interface SessionStore {
    */
   listByUser?(userId: string, now?: Date): Promise<UserSessionRow[]>;
   /**
-   * Gives the row `key`, while it is at `version`, the key `newKey` and the data `record.data`
-   * (signed for it), raising its version; `key` goes on answering `load()` with the row until
+   * Gives the row `key`, while it is at `version`, the key `newKey` and the data and expiry of
+   * `record` (its data signed for both), raising its version; `key` goes on answering `load()` with the row until
    * `graceUntil`. Resolves `false`, changing nothing, when the row is gone or moved on. Optional:
    * without it, `renewAfter` cannot be used.
    */

@@ -116,8 +116,9 @@ export class SessionWriter {
       // The latest save's client and times; the user of what is written, merges included.
       const latest = live[live.length - 1].update!.info;
       const info = data ? { ...latest, userId: userIdFor(data, this.options.userIdOf) } : latest;
-      if (await this.rows.update(key, json, this.absolute.cap(expiresAt, info.createdAt), from.version, info)) {
-        const saved = { json, version: nextSessionVersion(from.version), merged };
+      const written = this.absolute.cap(expiresAt, info.createdAt);
+      if (await this.rows.update(key, json, written, from.version, info)) {
+        const saved = { json, version: nextSessionVersion(from.version), merged, expiresAt: written };
         settle(live, (save) => save.resolve(saved));
         return saved;
       }
@@ -142,8 +143,9 @@ export class SessionWriter {
     fresh: boolean,
   ): { json: string; expiresAt: Date; merged: boolean; data?: SessionData } {
     const max = this.options.maxDataSize;
-    if (fresh && saves.length === 1) {
-      const { json, expiresAt } = saves[0].update!;
+    const lone = saves.length === 1 ? saves[0].update! : undefined;
+    if (fresh && lone?.json) {
+      const { json, expiresAt } = lone;
       const own = json();
       SessionDataTooLargeError.check(own, max);
       return { json: own, expiresAt, merged: false };

@@ -1,12 +1,12 @@
 import { configureApp } from '../../src/app.setup.js';
 import { BlogModule, type BlogModuleOptions } from '../../src/blog/index.js';
 import type { SessionModuleOptions } from '../../src/session/index.js';
-import type { TestDatabase } from './databases.js';
+import type { TestBackend } from './databases.js';
 import { createTestApp, type TestApp } from './test-app.js';
 
 /** The demo app, set up as `main.ts` sets it up, on a fresh database of kind `db`. */
 export function createBlogApp(
-  db: TestDatabase,
+  db: TestBackend,
   blog: BlogModuleOptions = {},
   session: SessionModuleOptions = {},
 ): Promise<TestApp> {

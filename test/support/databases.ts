@@ -10,6 +10,23 @@ export function testDatabases(): TestDatabase[] {
   return (process.env.TEST_DATABASES ?? 'sqlite').split(',').filter(Boolean) as TestDatabase[];
 }
 
+/**
+ * Where a test app keeps its sessions: the table of a database, Redis alone (`cache`), or the
+ * table with Redis in front (`cached_db`).
+ */
+export type TestBackend = TestDatabase | 'cache' | 'cached_db';
+
+/** The databases `npm test` found, and the two Redis stores when a Redis answered. */
+export function testBackends(): TestBackend[] {
+  return [...testDatabases(), ...(process.env.TEST_REDIS_URL ? (['cache', 'cached_db'] as const) : [])];
+}
+
+/** The database of a backend: its own, or, for the Redis stores, MariaDB when there is one. */
+export function databaseOf(backend: TestBackend): TestDatabase {
+  if (backend === 'sqlite' || backend === 'mariadb') return backend;
+  return testDatabases().includes('mariadb') ? 'mariadb' : 'sqlite';
+}
+
 /** Counts the SQL statements a data source sends. */
 export class QueryCounter implements TypeOrmLogger {
   readonly statements: string[] = [];

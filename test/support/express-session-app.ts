@@ -25,7 +25,7 @@ import {
   Session,
   type SessionModuleOptions,
 } from '../../src/session/index.js';
-import type { TestDatabase } from './databases.js';
+import type { TestBackend } from './databases.js';
 import { createTestApp, type TestApp } from './test-app.js';
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : JSON.stringify(error));
@@ -268,7 +268,7 @@ function compatModule(keepSessionInfo: boolean) {
 
 /** A test app with the compatible `req.session`, passport and connect-flash on `/compat/`. */
 export function createExpressSessionApp(
-  db: TestDatabase,
+  db: TestBackend,
   options: { keepSessionInfo?: boolean; session?: SessionModuleOptions } = {},
 ): Promise<TestApp> {
   return createTestApp(db, [], options.session ?? {}, { imports: [compatModule(options.keepSessionInfo ?? false)] });

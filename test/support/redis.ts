@@ -1,6 +1,7 @@
 import { createClient, createCluster } from 'redis';
 import { RedisSessionStore, type RedisLike } from '../../src/session/index.js';
 import { RedisConnection } from '../../src/session/redis/redis-connection.js';
+import * as scripts from '../../src/session/redis/redis-scripts.js';
 
 /** The single Redis the suite uses, when `npm test` found one answering (`TEST_REDIS_URL`). */
 export function testRedisUrl(): string | undefined {
@@ -32,6 +33,8 @@ export interface TestRedis {
   prefix: string;
   /** Sends a command about `key` as it is, past the store. */
   raw(key: string, args: string[]): Promise<unknown>;
+  /** The keys under the prefix. */
+  keys(): Promise<string[]>;
   /** Deletes the prefix's keys and closes the connection. */
   close(): Promise<void>;
 }
@@ -49,6 +52,11 @@ export async function connectTestRedis(kind: 'single' | 'cluster', url = testRed
     redis: client,
     prefix,
     raw: (key, args) => new RedisConnection(client).send(key, args),
+    keys: async () => {
+      const found: string[] = [];
+      for await (const keys of new RedisConnection(client).scan(`${prefix}*`)) found.push(...keys);
+      return found;
+    },
     close: async () => {
       await deleteKeys(client, prefix);
       client.destroy();
@@ -70,4 +78,43 @@ async function deleteKeys(redis: RedisLike, prefix: string): Promise<void> {
   for await (const keys of connection.scan(`${prefix}*`)) {
     await Promise.all(keys.map((key) => connection.send(key, ['DEL', key])));
   }
+}
+
+/** Each script of the stores by digest and by source: its SQL counterpart, or its own name. */
+const SCRIPT_KINDS = new Map<string, string>();
+for (const [name, script] of Object.entries(scripts)) {
+  const kind = { CREATE_ROW: 'INSERT', UPDATE_ROW: 'UPDATE', DELETE_ROW: 'DELETE', CACHE_READ: 'SELECT' }[name] ?? name;
+  SCRIPT_KINDS.set(script.sha, kind).set(script.source, kind);
+}
+
+/**
+ * What a Redis command does, in the words of the SQL statement it stands in for where there is
+ * one (SELECT, INSERT, UPDATE, DELETE), else its own name (or its script's): so that the query
+ * budget of the table can be held against Redis command for command.
+ */
+function commandKind([command, script]: string[]): string {
+  if (command === 'HGETALL') return 'SELECT';
+  if (command === 'EVALSHA' || command === 'EVAL') return SCRIPT_KINDS.get(script) ?? command;
+  return command;
+}
+
+/**
+ * `redis` itself, with what each command it sends does (see {@link commandKind}) pushed onto
+ * `commands`: cache upkeep (a fill, the row moved along) is named after its script.
+ */
+export function countingRedis(redis: RedisLike, commands: string[]): RedisLike {
+  if ('masters' in redis) throw new Error('countingRedis() takes a single-node client');
+  const client = redis;
+  return {
+    sendCommand: (args: string[]) => {
+      commands.push(commandKind(args));
+      return client.sendCommand(args);
+    },
+    get isOpen() {
+      return client.isOpen;
+    },
+    connect: () => client.connect(),
+    destroy: () => client.destroy(),
+    on: (event: 'error', listener: (error: Error) => void) => client.on(event, listener),
+  };
 }

@@ -4,20 +4,45 @@ import { Test } from '@nestjs/testing';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { SessionModule, type SessionModuleOptions } from '../../src/session/index.js';
-import { QueryCounter, testDataSourceOptions, type TestDatabase } from './databases.js';
+import {
+  CachedSessionStore,
+  RedisSessionStore,
+  SessionModule,
+  SessionStore,
+  statementTimeoutFor,
+  TypeOrmSessionStore,
+  type SessionModuleOptions,
+} from '../../src/session/index.js';
+import { databaseOf, QueryCounter, testDataSourceOptions, type TestBackend } from './databases.js';
+import { connectTestRedis, countingRedis, type TestRedis } from './redis.js';
 
 /** The secret the test apps sign with. */
 export const TEST_SECRET = 'test-secret-that-is-at-least-32-characters-long';
 
+/** A change made to a stored row behind the app's back, as an attacker or an operator would. */
+export interface RowEdit {
+  data?: string;
+  expiresAt?: Date;
+  version?: number;
+  userId?: string;
+}
+
 export interface TestApp {
   app: INestApplication;
+  backend: TestBackend;
   dataSource: DataSource;
-  /** Statements sent to the database since the last `queries.reset()`. */
+  /** The store the app keeps its sessions in. */
+  store: SessionStore;
+  /**
+   * Statements sent to the database since the last `queries.reset()`, and on the Redis stores
+   * the Redis commands too, named by what they do (see `countingRedis()`).
+   */
   queries: QueryCounter;
   http(): ReturnType<typeof request>;
-  /** The rows of the session table. */
+  /** The live session rows, by key: of the table, or in Redis for the `cache` store. */
   rows(): Promise<{ session_key: string; session_data: string }[]>;
+  /** Changes the stored row `key` where it is kept (for `cached_db`: the table, and the cache drops it). */
+  editRow(key: string, edit: RowEdit): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -30,19 +55,29 @@ export interface TestAppExtras {
   configure?: (app: NestExpressApplication) => void;
 }
 
-/** A running Nest app with SessionModule on a fresh database of kind `db`. */
+/** A running Nest app with SessionModule on a fresh database, and Redis, of `backend`. */
 export async function createTestApp(
-  db: TestDatabase,
+  backend: TestBackend,
   controllers: Type[],
   session: SessionModuleOptions = {},
   extras: TestAppExtras = {},
 ): Promise<TestApp> {
   const queries = new QueryCounter();
+  const db = databaseOf(backend);
   const options = await testDataSourceOptions(db, queries);
+  const redis = backend === 'cache' || backend === 'cached_db' ? await connectTestRedis('single') : undefined;
   const moduleRef = await Test.createTestingModule({
     imports: [
       TypeOrmModule.forRoot(options),
-      extras.sessionModule ?? SessionModule.forRoot({ secret: TEST_SECRET, ...session }),
+      extras.sessionModule ??
+        SessionModule.forRootAsync({
+          inject: [getDataSourceToken()],
+          useFactory: (dataSource: DataSource) => ({
+            secret: TEST_SECRET,
+            ...session,
+            ...(redis && { store: redisStore(backend, dataSource, redis, queries.statements, session) }),
+          }),
+        }),
       ...(extras.imports ?? []),
     ],
     controllers,
@@ -51,14 +86,78 @@ export async function createTestApp(
   extras.configure?.(app);
   await app.init();
   const dataSource = app.get<DataSource>(getDataSourceToken());
+  const sqlRows = (): Promise<{ session_key: string; session_data: string }[]> =>
+    dataSource.query('SELECT session_key, session_data FROM session ORDER BY session_key');
   return {
     app,
+    backend,
     dataSource,
+    store: app.get<SessionStore>(SessionStore),
     queries,
     http: () => request(app.getHttpServer()),
-    rows: () => dataSource.query('SELECT session_key, session_data FROM session ORDER BY session_key'),
-    close: () => app.close(),
+    rows: () => (backend === 'cache' ? redisRows(redis!) : sqlRows()),
+    editRow: (key, edit) =>
+      backend === 'cache' ? editRedisRow(redis!, redis!.prefix + key, edit) : editSqlRow(dataSource, redis, key, edit),
+    close: async () => {
+      await app.close();
+      await redis?.close();
+    },
   };
+}
+
+/** The Redis store of `backend`, on `redis` with its commands counted into `commands`. */
+function redisStore(
+  backend: TestBackend,
+  dataSource: DataSource,
+  redis: TestRedis,
+  commands: string[],
+  session: SessionModuleOptions,
+): SessionStore {
+  const client = countingRedis(redis.redis, commands);
+  const timeout = statementTimeoutFor(session.storeTimeout ?? 5_000);
+  if (backend === 'cache') return new RedisSessionStore(client, { prefix: redis.prefix, commandTimeout: timeout });
+  const primary = new TypeOrmSessionStore(dataSource, {
+    statementTimeout: timeout,
+    renewedKeys: session.renewAfter !== undefined,
+  });
+  return new CachedSessionStore(primary, client, { prefix: redis.prefix });
+}
+
+async function redisRows(redis: TestRedis): Promise<{ session_key: string; session_data: string }[]> {
+  const rows: { session_key: string; session_data: string }[] = [];
+  for (const key of await redis.keys()) {
+    if (key.startsWith(`${redis.prefix}user:`)) continue;
+    const data = (await redis.raw(key, ['HGET', key, 'd'])) as string | null;
+    if (data !== null) rows.push({ session_key: key.slice(redis.prefix.length), session_data: data });
+  }
+  return rows.sort((a, b) => (a.session_key < b.session_key ? -1 : 1));
+}
+
+async function editRedisRow(redis: TestRedis, key: string, edit: RowEdit): Promise<void> {
+  const fields: string[] = [];
+  if (edit.data !== undefined) fields.push('d', edit.data);
+  if (edit.version !== undefined) fields.push('v', String(edit.version));
+  if (edit.expiresAt !== undefined) fields.push('e', String(edit.expiresAt.getTime()));
+  if (edit.userId !== undefined) {
+    const info = JSON.parse(String(await redis.raw(key, ['HGET', key, 'i']))) as unknown[];
+    info[0] = edit.userId;
+    fields.push('i', JSON.stringify(info));
+  }
+  await redis.raw(key, ['HSET', key, ...fields]);
+  if (edit.expiresAt !== undefined) await redis.raw(key, ['PEXPIREAT', key, String(edit.expiresAt.getTime())]);
+}
+
+async function editSqlRow(dataSource: DataSource, cache: TestRedis | undefined, key: string, edit: RowEdit) {
+  const columns: [string, unknown][] = [];
+  if (edit.data !== undefined) columns.push(['session_data', edit.data]);
+  if (edit.version !== undefined) columns.push(['version', edit.version]);
+  if (edit.expiresAt !== undefined)
+    columns.push(['expire_date', edit.expiresAt.toISOString().replace('T', ' ').replace('Z', '')]);
+  if (edit.userId !== undefined) columns.push(['user_id', edit.userId]);
+  const set = columns.map(([column]) => `${column} = ?`).join(', ');
+  await dataSource.query(`UPDATE session SET ${set} WHERE session_key = ?`, [...columns.map(([, v]) => v), key]);
+  // An edit of the table, the truth: a cache in front forgets the row, as after a write.
+  if (cache) await cache.raw(cache.prefix + key, ['DEL', cache.prefix + key]);
 }
 
 /** A parsed `Set-Cookie` header. */

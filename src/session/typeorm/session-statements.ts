@@ -122,7 +122,7 @@ export function buildStatements(dataSource: DataSource, meta: EntityMetadata, re
     loadParameters: renewedKeys ? (keys, now) => [...keys, ...keys, now, now] : (keys, now) => [...keys, now],
     renew:
       `UPDATE ${table} SET ${key} = ${p(0)}, ${data} = ${p(1)}, ${previous} = ${p(2)}, ${previousUntil} = ${p(3)}, ` +
-      `${issued} = ${p(4)}, ${version} = ${next} WHERE ${key} = ${p(5)} AND ${version} = ${p(6)}`,
+      `${issued} = ${p(4)}, ${expires} = ${p(5)}, ${version} = ${next} WHERE ${key} = ${p(6)} AND ${version} = ${p(7)}`,
     exists: `SELECT 1 AS found FROM ${table} WHERE ${key} = ${p(0)} AND ${expires} > ${p(1)}`,
     insert: `INSERT INTO ${table} (${written}) VALUES ${newRow(0)}`,
     insertMany: memoize(

@@ -177,6 +177,8 @@ export class TypeOrmSessionStore implements SessionStore {
         key,
         utc(graceUntil),
         now,
+        // The data is signed for this expiry.
+        utc(record.expiresAt),
         key,
         version,
       ]);
