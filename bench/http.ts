@@ -1,16 +1,19 @@
 /**
  * `npm run bench`: nest-sessions against express-session + connect-typeorm (the peer), the same
  * Nest app with no session (the ceiling), and the ceiling plus the fewest raw mysql2 queries each
- * route needs (the floor) — four apps of one shape, with the same routes
- * (bench/apps/*.main.ts) — side by side on one MariaDB, alternating over several rounds. For
+ * route needs (the floor); and nest-sessions on Redis (`cache` and `cached_db`) against
+ * express-session + connect-redis — apps of one shape, with the same routes
+ * (bench/apps/*.main.ts) — side by side on one MariaDB and one Redis, alternating over several
+ * rounds. For
  * each server and route: requests/s, p50/p99 latency, CPU time per request — the server's, the
  * database server's (when it runs on this machine) and the whole machine's — and SQL statements
- * per request (medians over the rounds), and the ratios. Then 100,000 sessions made
+ * and Redis commands per request (medians over the rounds), and the ratios. Then 100,000 sessions made
  * through nest-sessions, with its heap before and after. Prints a table and writes
  * bench/results/http.json.
  *
- * BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_MARIADB_URL, BENCH_MEMORY_SESSIONS (100000;
- * 0 skips the heap check). BENCH_SERVERS picks servers by id (default `ours,peer,ceiling,floor`;
+ * BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_MARIADB_URL, BENCH_REDIS_URL,
+ * BENCH_MEMORY_SESSIONS (100000; 0 skips the heap check). BENCH_SERVERS picks servers by id
+ * (default `ours,peer,ceiling,floor,cache,cached,peer-redis`;
  * `store`, the library's store alone, and `rolling` and `touched`, nest-sessions with
  * saveEveryRequest without and with touchAfter, run only when named) and BENCH_ROUTES routes (default
  * `untouched,read,new,write,hot`), for a closer look at a few of them. On `hot`, every connection
@@ -22,6 +25,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { arch, cpus, release } from 'node:os';
 import mysql from 'mysql2/promise';
+import { createClient } from 'redis';
 import { processIdFromFile, machineCpuMicros, processCpuMicros } from './support/cpu.js';
 import { HOT_KEYS, loadGenerator, runLoad, type LoadResult } from './support/load.js';
 import { benchDatabase } from './support/database.js';
@@ -34,12 +38,25 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const MEMORY_SESSIONS = Number(process.env.BENCH_MEMORY_SESSIONS ?? 100_000);
 const SESSIONS_PER_SERVER = 256;
 const serverUrl = new URL(process.env.BENCH_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test');
+// A Redis database of the bench's own, emptied before and after.
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 const DATABASE = 'nest_sessions_bench_http';
 
 /** Every server the bench can start, by id: its name in the report and its script. */
 const ALL_SERVERS = {
   ours: { name: 'nest-sessions', script: 'dist/bench/apps/ours.main.js' },
   peer: { name: 'express-session + connect-typeorm', script: 'dist/bench/apps/peer.main.js' },
+  cache: {
+    name: 'nest-sessions, cache (Redis)',
+    script: 'dist/bench/apps/ours.main.js',
+    env: { SESSION_STORE: 'cache' },
+  },
+  cached: {
+    name: 'nest-sessions, cached_db (Redis + MariaDB)',
+    script: 'dist/bench/apps/ours.main.js',
+    env: { SESSION_STORE: 'cached_db' },
+  },
+  'peer-redis': { name: 'express-session + connect-redis', script: 'dist/bench/apps/peer-redis.main.js' },
   ceiling: { name: 'no session (ceiling)', script: 'dist/bench/apps/bare.main.js' },
   floor: { name: 'raw mysql2 queries (floor)', script: 'dist/bench/apps/floor.main.js' },
   store: { name: "the library's store alone", script: 'dist/bench/apps/store.main.js' },
@@ -75,9 +92,10 @@ const ALL_ROUTES: Record<string, Route> = {
 };
 
 // nest-sessions always runs: every ratio is taken against it.
-const SERVER_IDS = ['ours', ...pick('BENCH_SERVERS', 'ours,peer,ceiling,floor', Object.keys(ALL_SERVERS))].filter(
-  (id, index, ids) => ids.indexOf(id) === index,
-) as ServerId[];
+const SERVER_IDS = [
+  'ours',
+  ...pick('BENCH_SERVERS', 'ours,peer,ceiling,floor,cache,cached,peer-redis', Object.keys(ALL_SERVERS)),
+].filter((id, index, ids) => ids.indexOf(id) === index) as ServerId[];
 const ROUTES = pick('BENCH_ROUTES', 'untouched,read,new,write,hot', Object.keys(ALL_ROUTES)).map(
   (id) => ALL_ROUTES[id],
 );
@@ -92,6 +110,11 @@ interface Sample {
   /** All cores' busy time per request: server, database, load generator and kernel. */
   machineCpuMicrosPerRequest: number;
   statementsPerRequest: number;
+  /**
+   * Redis commands per request (all servers share the bench's Redis), as Redis counts them:
+   * the commands a script runs count beside the script's own call.
+   */
+  redisCommandsPerRequest: number;
   /** Requests that got no answer: connection errors and timeouts. */
   errors: number;
   /** Answers with a status outside 2xx. */
@@ -109,8 +132,12 @@ async function main(): Promise<void> {
   await admin.query(`CREATE TABLE peer_session (
     expiredAt bigint NOT NULL, id varchar(255) NOT NULL PRIMARY KEY, json text NOT NULL,
     destroyedAt datetime(6) NULL, KEY IDX_peer_session_expiredAt (expiredAt))`);
+  const redis = createClient({ url: REDIS_URL });
+  await redis.connect();
+  await redis.flushDb();
   const env = {
     DATABASE_URL: database.url,
+    REDIS_URL,
     SESSION_SECRET: randomBytes(32).toString('hex'),
   };
   const servers = {} as Record<ServerId, RunningServer>;
@@ -133,6 +160,7 @@ async function main(): Promise<void> {
     const measure = async (id: ServerId, route: Route): Promise<Sample> => {
       const server = servers[id];
       const statementsBefore = await questions(admin);
+      const redisBefore = await redisCommands(redis);
       const shared =
         route.withSession === 'shared' && id !== 'ceiling' && id !== 'floor'
           ? await makeSession(server.url, 0)
@@ -149,6 +177,8 @@ async function main(): Promise<void> {
       const database = databaseCpu && databaseCpu() - databaseBefore;
       // The status query itself counts once.
       const statements = (await questions(admin)) - statementsBefore - 1;
+      // The INFO of the count before counts once.
+      const redisCommandCount = (await redisCommands(redis)) - redisBefore - 1;
       return {
         rps: result.rps,
         p50: result.p50,
@@ -157,6 +187,7 @@ async function main(): Promise<void> {
         databaseCpuMicrosPerRequest: database === undefined ? undefined : database / result.requests,
         machineCpuMicrosPerRequest: machine / result.requests,
         statementsPerRequest: statements / result.requests,
+        redisCommandsPerRequest: redisCommandCount / result.requests,
         errors: result.errors,
         non2xx: result.non2xx,
         lostKeys: shared ? await lostKeys(server.url, shared, result.requests) : undefined,
@@ -181,6 +212,8 @@ async function main(): Promise<void> {
   } finally {
     for (const server of Object.values(servers)) await server.stop();
     await database.drop();
+    await redis.flushDb();
+    redis.destroy();
   }
 }
 
@@ -233,6 +266,12 @@ async function localDatabasePid(db: mysql.Connection): Promise<number | undefine
   return processIdFromFile(row.pidFile as string | undefined);
 }
 
+/** Commands the bench's Redis has run since it started. */
+async function redisCommands(redis: { info(section: string): Promise<string> }): Promise<number> {
+  const info = await redis.info('stats');
+  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1]);
+}
+
 async function questions(db: mysql.Connection): Promise<number> {
   const [[row]] = await db.query<mysql.RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Questions'");
   return Number(row.Value);
@@ -281,6 +320,7 @@ function report(
           : median(runs.map((s) => s.databaseCpuMicrosPerRequest!)),
       machine: median(runs.map((s) => s.machineCpuMicrosPerRequest)),
       statements: median(runs.map((s) => s.statementsPerRequest)),
+      redis: median(runs.map((s) => s.redisCommandsPerRequest)),
       errors: runs.reduce((sum, s) => sum + s.errors, 0),
       non2xx: runs.reduce((sum, s) => sum + s.non2xx, 0),
       lost: runs[0].lostKeys === undefined ? undefined : runs.reduce((sum, s) => sum + s.lostKeys!, 0),
@@ -300,6 +340,7 @@ function report(
         'DB CPU µs/req': s.database === undefined ? '' : Math.round(s.database),
         'all CPU µs/req': Math.round(s.machine),
         'SQL/req': s.statements.toFixed(2),
+        'Redis cmds/req': s.redis.toFixed(2),
         'no answer': s.errors,
         'non-2xx': s.non2xx,
         'lost keys': s.lost === undefined ? '' : s.lost,
@@ -309,6 +350,7 @@ function report(
     }),
   );
   console.table(rows);
+  printRedisGoals(summary);
   const heap = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
   if (memory) {
     console.log(
@@ -347,6 +389,25 @@ function report(
       2,
     ),
   );
+}
+
+/**
+ * The Redis store's ratios, when its servers ran: `cache` against connect-redis and against
+ * the ceiling, and `cached_db` reads against `cache` reads.
+ */
+function printRedisGoals(summary: (id: ServerId, route: Route) => { rps: number; lost: number | undefined }): void {
+  const ran = (id: ServerId) => SERVER_IDS.includes(id);
+  if (!ran('cache')) return;
+  for (const route of ROUTES) {
+    const cache = summary('cache', route);
+    const parts = [];
+    if (ran('peer-redis')) parts.push(`${(cache.rps / summary('peer-redis', route).rps).toFixed(2)}× connect-redis`);
+    if (ran('ceiling')) parts.push(`${(cache.rps / summary('ceiling', route).rps).toFixed(2)} of the ceiling`);
+    if (ran('cached')) parts.push(`cached_db ${(summary('cached', route).rps / cache.rps).toFixed(2)} of cache`);
+    if (cache.lost !== undefined)
+      parts.push(`lost keys ${cache.lost} (connect-redis ${summary('peer-redis', route).lost ?? '–'})`);
+    console.log(`cache on ${route.name}: ${parts.join(', ')}`);
+  }
 }
 
 const randomSessionCookie = () => `sessionid=${randomBytes(16).toString('hex')}`;

@@ -1,13 +1,22 @@
 /**
  * nest-sessions in the benchmark: the same Nest app shape and routes as the peer and the
- * ceiling (home page, /bench/get, /bench/put), on the demo's database configuration.
+ * ceiling (home page, /bench/get, /bench/put), on the demo's database configuration, and with
+ * SESSION_STORE=cache or cached_db on the Redis of REDIS_URL, as the demo server.
  */
 import 'reflect-metadata';
 import { Controller, Get, Module, Query } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import { createClient } from 'redis';
+import type { DataSource } from 'typeorm';
 import { dataSourceOptionsFromUrl } from '../../src/database/database-url.js';
+import { sessionStoreFor, type SessionStoreKind } from '../../src/redis/session-store.js';
 import { RequestSession, Session, SessionModule } from '../../src/session/index.js';
 import { HomeController, serve } from './serve.js';
+
+const kind = (process.env.SESSION_STORE ?? 'db') as SessionStoreKind;
+const redis = kind === 'db' ? null : createClient({ url: process.env.REDIS_URL, disableOfflineQueue: true });
+redis?.on('error', () => {});
+await redis?.connect();
 
 @Controller()
 class OursController {
@@ -26,11 +35,15 @@ class OursController {
 @Module({
   imports: [
     TypeOrmModule.forRoot({ ...dataSourceOptionsFromUrl(process.env.DATABASE_URL), migrationsRun: true }),
-    SessionModule.forRoot({
-      secret: process.env.SESSION_SECRET,
-      // The rolling variants of the bench (BENCH_SERVERS=rolling,touched).
-      saveEveryRequest: process.env.SESSION_SAVE_EVERY_REQUEST === 'true',
-      touchAfter: process.env.SESSION_TOUCH_AFTER ? Number(process.env.SESSION_TOUCH_AFTER) : undefined,
+    SessionModule.forRootAsync({
+      inject: [getDataSourceToken()],
+      useFactory: (dataSource: DataSource) => ({
+        secret: process.env.SESSION_SECRET,
+        // The rolling variants of the bench (BENCH_SERVERS=rolling,touched).
+        saveEveryRequest: process.env.SESSION_SAVE_EVERY_REQUEST === 'true',
+        touchAfter: process.env.SESSION_TOUCH_AFTER ? Number(process.env.SESSION_TOUCH_AFTER) : undefined,
+        store: sessionStoreFor(kind, dataSource, redis, {}),
+      }),
     }),
   ],
   controllers: [HomeController, OursController],
