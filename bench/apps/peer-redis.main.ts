@@ -3,31 +3,14 @@
  * connect-redis on the Redis of REDIS_URL, in their usual configuration (connect-redis's README).
  */
 import 'reflect-metadata';
-import { Controller, Get, Module, Query, Req } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { RedisStore } from 'connect-redis';
-import type { Request } from 'express';
 import session from 'express-session';
 import { createClient } from 'redis';
+import { ExpressSessionRoutes } from './express-session-routes.js';
 import { HomeController, serve } from './serve.js';
 
-type SessionRequest = Request & { session: session.Session & Record<string, unknown> };
-
-@Controller()
-class PeerRedisController {
-  @Get('bench/get')
-  get(@Req() req: SessionRequest) {
-    const { cookie: _cookie, ...data } = req.session;
-    return data;
-  }
-
-  @Get('bench/put')
-  put(@Req() req: SessionRequest, @Query('k') key: string, @Query('v') value: string) {
-    req.session[key] = value;
-    return 'ok';
-  }
-}
-
-@Module({ controllers: [HomeController, PeerRedisController] })
+@Module({ controllers: [HomeController, ExpressSessionRoutes] })
 class PeerRedisModule {}
 
 const client = createClient({ url: process.env.REDIS_URL });

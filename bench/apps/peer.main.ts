@@ -3,12 +3,12 @@
  * express-session + connect-typeorm on MariaDB, in their usual configuration.
  */
 import 'reflect-metadata';
-import { Controller, Get, Module, Query, Req } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TypeormStore, type ISession } from 'connect-typeorm';
-import type { Request } from 'express';
 import session from 'express-session';
 import { Column, DataSource, DeleteDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { ExpressSessionRoutes } from './express-session-routes.js';
 import { HomeController, serve } from './serve.js';
 
 /** connect-typeorm's session row, as its README defines it. */
@@ -28,26 +28,9 @@ export class PeerSession implements ISession {
   destroyedAt?: Date;
 }
 
-type SessionRequest = Request & { session: session.Session & Record<string, unknown> };
-
-@Controller()
-class PeerController {
-  @Get('bench/get')
-  get(@Req() req: SessionRequest) {
-    const { cookie: _cookie, ...data } = req.session;
-    return data;
-  }
-
-  @Get('bench/put')
-  put(@Req() req: SessionRequest, @Query('k') key: string, @Query('v') value: string) {
-    req.session[key] = value;
-    return 'ok';
-  }
-}
-
 @Module({
   imports: [TypeOrmModule.forRoot({ type: 'mysql', url: process.env.DATABASE_URL, entities: [PeerSession] })],
-  controllers: [HomeController, PeerController],
+  controllers: [HomeController, ExpressSessionRoutes],
 })
 class PeerModule {}
 
