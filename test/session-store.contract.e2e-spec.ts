@@ -399,9 +399,11 @@ describe.each(stores)('$name', ({ open, onDatabase, full, expiresItself }) => {
     await store.create(key, { data: 'old-signed', expiresAt: later(), info: info('ann', 1) });
     expect(await store.renew!(key, fresh, { data: 'new-signed', expiresAt: later() }, 5, later())).toBe(false);
     const grace = new Date(Date.now() + 60_000);
-    expect(await store.renew!(key, fresh, { data: 'new-signed', expiresAt: later() }, 0, grace)).toBe(true);
+    // The data is signed for the expiry given with it, which the renewed row takes.
+    const expiresAt = new Date(Date.UTC(2031, 0, 3, 4, 5, 6, 789));
+    expect(await store.renew!(key, fresh, { data: 'new-signed', expiresAt }, 0, grace)).toBe(true);
     const renewed = await store.load(fresh);
-    expect(renewed).toMatchObject({ data: 'new-signed', version: 1, info: info('ann', 1) });
+    expect(renewed).toMatchObject({ data: 'new-signed', version: 1, info: info('ann', 1), expiresAt });
     expect(renewed?.keyIssuedAt?.getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(renewed?.key).toBeUndefined();
     expect(await store.load(key)).toMatchObject({ key: fresh, data: 'new-signed', version: 1 });
