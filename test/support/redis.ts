@@ -106,9 +106,9 @@ export function countingRedis(redis: RedisLike, commands: string[]): RedisLike {
   if ('masters' in redis) throw new Error('countingRedis() takes a single-node client');
   const client = redis;
   return {
-    sendCommand: (args: string[]) => {
+    sendCommand: (args: string[], options?: { timeout?: number }) => {
       commands.push(commandKind(args));
-      return client.sendCommand(args);
+      return client.sendCommand(args, options);
     },
     get isOpen() {
       return client.isOpen;

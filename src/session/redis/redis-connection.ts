@@ -7,7 +7,12 @@ import { DeadlineWatch } from '../deadline-watch.js';
  * `redis` for applications that keep sessions elsewhere.
  */
 export interface RedisClientLike extends Reconnectable {
-  sendCommand(args: string[]): Promise<unknown>;
+  sendCommand(args: string[], options?: CommandTimer): Promise<unknown>;
+}
+
+/** The command option the stores set: `timeout: 0`, as they time their commands themselves. */
+interface CommandTimer {
+  timeout?: number;
 }
 
 /** What both kinds of client have for the stores to replace a connection that went silent. */
@@ -20,7 +25,12 @@ interface Reconnectable {
 
 /** The part of a node-redis cluster client (`createCluster()`) that the Redis stores use. */
 export interface RedisClusterLike extends Reconnectable {
-  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  sendCommand(
+    firstKey: string | undefined,
+    isReadonly: boolean | undefined,
+    args: string[],
+    options?: CommandTimer,
+  ): Promise<unknown>;
   readonly masters: readonly object[];
   nodeClient(node: never): Promise<RedisClientLike>;
 }
@@ -42,6 +52,8 @@ export function redisScript(source: string): RedisScript {
 function isCluster(redis: RedisLike): redis is RedisClusterLike {
   return 'masters' in redis && typeof redis.nodeClient === 'function';
 }
+
+const UNTIMED: CommandTimer = { timeout: 0 };
 
 /** The least time between two replacements of the connection. */
 const RECONNECT_INTERVAL = 1_000;
@@ -78,7 +90,8 @@ export class RedisConnection {
   /** Sends `args`, a command about `key`, to the node that holds `key`. */
   send(key: string, args: string[], readonly = false): Promise<unknown> {
     const redis = this.redis;
-    const sent = isCluster(redis) ? redis.sendCommand(key, readonly, args) : redis.sendCommand(args);
+    // node-redis 6 otherwise starts a timer (an AbortSignal) for every command.
+    const sent = isCluster(redis) ? redis.sendCommand(key, readonly, args, UNTIMED) : redis.sendCommand(args, UNTIMED);
     const watched = this.deadlines ? this.deadlines.watch(sent, () => this.stalled()) : sent;
     return watched.catch((error: unknown) => {
       if (this.closedHere) this.reconnect();
