@@ -286,136 +286,155 @@ describe('the commands of the README', () => {
     expect(server.output).toMatch(/SESSION_SECRET/);
   });
 
-  // Two real server processes on one MariaDB database must behave as one server.
-  (testDatabases().includes('mariadb') ? describe : describe.skip)('two servers, one database', () => {
-    const servers: { url: string; stop(): void }[] = [];
-    const secret = 'shared-secret-of-the-two-servers-0123456789';
+  // Two real server processes on one MariaDB database (and one Redis) must behave as one server.
+  const stores = testRedisUrl() ? ['db', 'cache', 'cached_db'] : ['db'];
+  (testDatabases().includes('mariadb') ? describe.each(stores) : describe.skip.each(stores))(
+    'two servers, one database, SESSION_STORE=%s',
+    (store) => {
+      const servers: { url: string; stop(): void }[] = [];
+      const secret = 'shared-secret-of-the-two-servers-0123456789';
+      // A Redis database of this suite's, whose session keys it deletes before and after.
+      const redisUrl = testRedisUrl() && Object.assign(new URL(testRedisUrl()!), { pathname: '/13' }).toString();
+      const dropSessionKeys = async () => {
+        if (!redisUrl) return;
+        const redis = await connectTestRedis('single', redisUrl);
+        for (const pattern of ['session:*', 'session-cache:*']) {
+          for (const key of (await redis.raw('', ['KEYS', pattern])) as string[]) await redis.raw(key, ['DEL', key]);
+        }
+        await redis.close();
+      };
 
-    beforeAll(async () => {
-      const { url } = (await testDataSourceOptions('mariadb')) as { url: string };
-      // One after the other: the first brings the schema up to date.
-      for (let i = 0; i < 2; i++) {
-        const server = await startServer({ DATABASE_URL: url, SESSION_SECRET: secret, NODE_ENV: 'production' });
-        const address = /Listening on (http:\/\/localhost:\d+)\//.exec(server.output)?.[1];
-        if (!address) throw new Error(`server ${i} did not start:\n${server.output}`);
-        servers.push({ url: address, stop: server.stop });
+      beforeAll(async () => {
+        await dropSessionKeys();
+        const { url } = (await testDataSourceOptions('mariadb')) as { url: string };
+        const env = { DATABASE_URL: url, SESSION_SECRET: secret, NODE_ENV: 'production', SESSION_STORE: store };
+        // One after the other: the first brings the schema up to date.
+        for (let i = 0; i < 2; i++) {
+          const server = await startServer({ ...env, ...(redisUrl && { REDIS_URL: redisUrl }) });
+          const address = /Listening on (http:\/\/localhost:\d+)\//.exec(server.output)?.[1];
+          if (!address) throw new Error(`server ${i} did not start:\n${server.output}`);
+          servers.push({ url: address, stop: server.stop });
+        }
+      }, 60_000);
+      afterAll(async () => {
+        servers.forEach((server) => server.stop());
+        await dropSessionKeys();
+      });
+
+      const get = (server: number, path: string, cookie?: string) =>
+        fetch(`${servers[server].url}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
+      const cookieOf = (res: Response) => res.headers.get('set-cookie')?.split(';')[0];
+
+      it('a session made on one is read and changed on the other', async () => {
+        const cookie = cookieOf(await get(0, '/bench/put?k=made&v=on-a'))!;
+        expect(await (await get(1, '/bench/get', cookie)).json()).toEqual({ made: 'on-a' });
+        expect((await get(1, '/bench/put?k=changed&v=on-b', cookie)).status).toBe(200);
+        expect(await (await get(0, '/bench/get', cookie)).json()).toEqual({ made: 'on-a', changed: 'on-b' });
+      });
+
+      it('keeps all of 100 parallel writes spread over both servers', async () => {
+        const cookie = cookieOf(await get(0, '/bench/put?k=start&v=0'))!;
+        const statuses = await Promise.all(
+          Array.from({ length: 100 }, (_, i) =>
+            get(i % 2, `/bench/put?k=w${i}&v=${i}`, cookie).then((res) => res.status),
+          ),
+        );
+        expect(statuses.filter((status) => status !== 200)).toEqual([]);
+        const data = await (await get(1, '/bench/get', cookie)).json();
+        expect(Object.keys(data)).toHaveLength(101);
+      }, 30_000);
+
+      it('300 writers on one 60 KB session on one server, another client writing on the other: every write kept', async () => {
+        const cookie = cookieOf(await get(0, `/bench/put?k=big0&v=${'x'.repeat(10_000)}`))!;
+        for (let i = 1; i < 6; i++)
+          expect((await get(0, `/bench/put?k=big${i}&v=${'x'.repeat(10_000)}`, cookie)).status).toBe(200);
+        const other = cookieOf(await get(1, '/bench/put?k=other&v=0'))!;
+        let otherCount = 0;
+        const otherWrite = async () =>
+          expect((await get(1, `/bench/put?k=o${otherCount++}&v=1`, other)).status).toBe(200);
+        let stormDone = false;
+        const storm = Promise.all(
+          Array.from({ length: 300 }, (_, i) => get(0, `/bench/put?k=s${i}&v=${i}`, cookie).then((res) => res.status)),
+        ).finally(() => (stormDone = true));
+        while (!stormDone) await otherWrite();
+        const statuses = await storm;
+        expect(statuses.filter((status) => status !== 200)).toEqual([]);
+        const data = await (await get(1, '/bench/get', cookie)).json();
+        expect(Array.from({ length: 300 }, (_, i) => data[`s${i}`] === String(i)).every(Boolean)).toBe(true);
+        expect(JSON.stringify(data).length).toBeGreaterThan(60_000);
+        expect(otherCount).toBeGreaterThan(0);
+        const otherData = await (await get(0, '/bench/get', other)).json();
+        expect(Object.keys(otherData)).toHaveLength(otherCount + 1);
+        // How much the other client slows down is a timing: `npm run bench:storm` measures it.
+      }, 60_000);
+
+      it('a logout on one is not undone by a slow write finishing on the other', async () => {
+        const form = await get(0, '/lousy-login/');
+        const csrf = cookieOf(form)!;
+        const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await form.text())![1];
+        const login = await fetch(`${servers[0].url}/lousy-login/`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie: csrf, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ username: 'root', password: 'pass', csrfmiddlewaretoken: token }),
+        });
+        expect(login.status).toBe(302);
+        const session = login.headers
+          .getSetCookie()
+          .find((line) => line.startsWith('sessionid='))!
+          .split(';')[0];
+        expect((await get(1, '/lousy-secret/', session)).status).toBe(200);
+
+        const slow = get(1, '/bench/put?k=cart&v=full&wait=600', session);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        expect((await get(0, '/lousy-logout/', session)).status).toBe(200);
+        expect((await slow).status).toBe(400);
+        expect((await get(1, '/lousy-secret/', session)).status).toBe(302);
+        expect(await (await get(0, '/bench/get', session)).json()).toEqual({});
+      }, 30_000);
+
+      /** The lousy login on `server`; resolves the session cookie. */
+      async function logIn(server: number): Promise<string> {
+        const form = await get(server, '/lousy-login/');
+        const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await form.text())![1];
+        const login = await fetch(`${servers[server].url}/lousy-login/`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie: cookieOf(form)!, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ username: 'root', password: 'pass', csrfmiddlewaretoken: token }),
+        });
+        return login.headers
+          .getSetCookie()
+          .find((line) => line.startsWith('sessionid='))!
+          .split(';')[0];
       }
-    }, 60_000);
-    afterAll(() => servers.forEach((server) => server.stop()));
 
-    const get = (server: number, path: string, cookie?: string) =>
-      fetch(`${servers[server].url}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
-    const cookieOf = (res: Response) => res.headers.get('set-cookie')?.split(';')[0];
+      it("a user's sessions are listed and revoked from the other server; a slow write does not revive one", async () => {
+        const here = await logIn(0);
+        const there = await logIn(0);
+        const page = await get(1, '/sessions/', here);
+        const html = await page.text();
+        expect(html.match(/data-session-id=/g)).toHaveLength(2);
+        const csrf = page.headers
+          .getSetCookie()
+          .find((line) => line.startsWith('csrftoken='))!
+          .split(';')[0];
+        const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(html)![1];
 
-    it('a session made on one is read and changed on the other', async () => {
-      const cookie = cookieOf(await get(0, '/bench/put?k=made&v=on-a'))!;
-      expect(await (await get(1, '/bench/get', cookie)).json()).toEqual({ made: 'on-a' });
-      expect((await get(1, '/bench/put?k=changed&v=on-b', cookie)).status).toBe(200);
-      expect(await (await get(0, '/bench/get', cookie)).json()).toEqual({ made: 'on-a', changed: 'on-b' });
-    });
-
-    it('keeps all of 100 parallel writes spread over both servers', async () => {
-      const cookie = cookieOf(await get(0, '/bench/put?k=start&v=0'))!;
-      const statuses = await Promise.all(
-        Array.from({ length: 100 }, (_, i) =>
-          get(i % 2, `/bench/put?k=w${i}&v=${i}`, cookie).then((res) => res.status),
-        ),
-      );
-      expect(statuses.filter((status) => status !== 200)).toEqual([]);
-      const data = await (await get(1, '/bench/get', cookie)).json();
-      expect(Object.keys(data)).toHaveLength(101);
-    }, 30_000);
-
-    it('300 writers on one 60 KB session on one server, another client writing on the other: every write kept', async () => {
-      const cookie = cookieOf(await get(0, `/bench/put?k=big0&v=${'x'.repeat(10_000)}`))!;
-      for (let i = 1; i < 6; i++)
-        expect((await get(0, `/bench/put?k=big${i}&v=${'x'.repeat(10_000)}`, cookie)).status).toBe(200);
-      const other = cookieOf(await get(1, '/bench/put?k=other&v=0'))!;
-      let otherCount = 0;
-      const otherWrite = async () =>
-        expect((await get(1, `/bench/put?k=o${otherCount++}&v=1`, other)).status).toBe(200);
-      let stormDone = false;
-      const storm = Promise.all(
-        Array.from({ length: 300 }, (_, i) => get(0, `/bench/put?k=s${i}&v=${i}`, cookie).then((res) => res.status)),
-      ).finally(() => (stormDone = true));
-      while (!stormDone) await otherWrite();
-      const statuses = await storm;
-      expect(statuses.filter((status) => status !== 200)).toEqual([]);
-      const data = await (await get(1, '/bench/get', cookie)).json();
-      expect(Array.from({ length: 300 }, (_, i) => data[`s${i}`] === String(i)).every(Boolean)).toBe(true);
-      expect(JSON.stringify(data).length).toBeGreaterThan(60_000);
-      expect(otherCount).toBeGreaterThan(0);
-      const otherData = await (await get(0, '/bench/get', other)).json();
-      expect(Object.keys(otherData)).toHaveLength(otherCount + 1);
-      // How much the other client slows down is a timing: `npm run bench:storm` measures it.
-    }, 60_000);
-
-    it('a logout on one is not undone by a slow write finishing on the other', async () => {
-      const form = await get(0, '/lousy-login/');
-      const csrf = cookieOf(form)!;
-      const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await form.text())![1];
-      const login = await fetch(`${servers[0].url}/lousy-login/`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { cookie: csrf, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ username: 'root', password: 'pass', csrfmiddlewaretoken: token }),
-      });
-      expect(login.status).toBe(302);
-      const session = login.headers
-        .getSetCookie()
-        .find((line) => line.startsWith('sessionid='))!
-        .split(';')[0];
-      expect((await get(1, '/lousy-secret/', session)).status).toBe(200);
-
-      const slow = get(1, '/bench/put?k=cart&v=full&wait=600', session);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect((await get(0, '/lousy-logout/', session)).status).toBe(200);
-      expect((await slow).status).toBe(400);
-      expect((await get(1, '/lousy-secret/', session)).status).toBe(302);
-      expect(await (await get(0, '/bench/get', session)).json()).toEqual({});
-    }, 30_000);
-
-    /** The lousy login on `server`; resolves the session cookie. */
-    async function logIn(server: number): Promise<string> {
-      const form = await get(server, '/lousy-login/');
-      const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await form.text())![1];
-      const login = await fetch(`${servers[server].url}/lousy-login/`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { cookie: cookieOf(form)!, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ username: 'root', password: 'pass', csrfmiddlewaretoken: token }),
-      });
-      return login.headers
-        .getSetCookie()
-        .find((line) => line.startsWith('sessionid='))!
-        .split(';')[0];
-    }
-
-    it("a user's sessions are listed and revoked from the other server; a slow write does not revive one", async () => {
-      const here = await logIn(0);
-      const there = await logIn(0);
-      const page = await get(1, '/sessions/', here);
-      const html = await page.text();
-      expect(html.match(/data-session-id=/g)).toHaveLength(2);
-      const csrf = page.headers
-        .getSetCookie()
-        .find((line) => line.startsWith('csrftoken='))!
-        .split(';')[0];
-      const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(html)![1];
-
-      const slow = get(0, '/bench/put?k=late&v=1&wait=600', there);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const revoke = await fetch(`${servers[1].url}/sessions/revoke-others/`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { cookie: `${csrf}; ${here}`, 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ csrfmiddlewaretoken: token }),
-      });
-      expect([revoke.status, revoke.headers.get('location')]).toEqual([302, '/sessions/']);
-      expect((await slow).status).toBe(400);
-      expect((await get(0, '/lousy-secret/', there)).status).toBe(302);
-      expect((await get(0, '/lousy-secret/', here)).status).toBe(200);
-      expect((await (await get(1, '/sessions/', here)).text()).match(/data-session-id=/g)).toHaveLength(1);
-    }, 30_000);
-  });
+        const slow = get(0, '/bench/put?k=late&v=1&wait=600', there);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const revoke = await fetch(`${servers[1].url}/sessions/revoke-others/`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { cookie: `${csrf}; ${here}`, 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ csrfmiddlewaretoken: token }),
+        });
+        expect([revoke.status, revoke.headers.get('location')]).toEqual([302, '/sessions/']);
+        expect((await slow).status).toBe(400);
+        expect((await get(0, '/lousy-secret/', there)).status).toBe(302);
+        expect((await get(0, '/lousy-secret/', here)).status).toBe(200);
+        expect((await (await get(1, '/sessions/', here)).text()).match(/data-session-id=/g)).toHaveLength(1);
+      }, 30_000);
+    },
+  );
 });
