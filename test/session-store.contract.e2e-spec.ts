@@ -96,7 +96,7 @@ const stores: Entry[] = [
       return {
         store,
         close: async () => {
-          store.close();
+          await store.close();
           await redis.close();
           await dataSource.destroy();
         },

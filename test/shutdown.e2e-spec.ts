@@ -17,9 +17,17 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { RequestSession, Session, SessionModule, TypeOrmSessionStore, type SessionData } from '../src/session/index.js';
+import {
+  RedisSessionStore,
+  RequestSession,
+  Session,
+  SessionModule,
+  TypeOrmSessionStore,
+  type SessionData,
+} from '../src/session/index.js';
 import { SessionCodec } from '../src/session/session-codec.js';
 import { testDatabases, testDataSourceOptions, type TestDatabase } from './support/databases.js';
+import { connectTestRedis, testRedisUrl } from './support/redis.js';
 import { TEST_SECRET } from './support/test-app.js';
 
 /** Where the handler below stops until the test lets it go on. */
@@ -155,5 +163,46 @@ describe.each(testDatabases())('closing the app with a session save in flight (%
     }
     // Neither an unhandled rejection nor an uncaught exception: either would end a real server.
     expect(crashes).toEqual([]);
+  });
+});
+
+/** The Redis stores close their client at shutdown, once the sessions still in flight are saved. */
+(testRedisUrl() ? describe : describe.skip)('closing the app with a save in flight on the cache store', () => {
+  it("saves a request that came in during a later module's hook, then closes the Redis client", async () => {
+    gates = [new Gate(), new Gate(), new Gate()];
+    const redis = await connectTestRedis('single');
+    const client = redis.redis;
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        SlowHookModule,
+        SessionModule.forRoot({ secret: TEST_SECRET, store: new RedisSessionStore(client, { prefix: redis.prefix }) }),
+      ],
+      controllers: [SlowController],
+    }).compile();
+    const app = moduleRef.createNestApplication({ logger: false, forceCloseConnections: true });
+    await app.listen(0, '127.0.0.1');
+    const closing = app.close();
+    await gates[2].reached;
+    await hangUpDuring(app, 1); // the server still takes requests
+    gates[2].release();
+    await turns(100);
+    gates[1].release();
+    await closing;
+    expect(client.isOpen).toBe(false);
+    // Read past the closed client, on a connection of its own.
+    const check = await connectTestRedis('single');
+    try {
+      const keys = await check.raw('', ['KEYS', `${redis.prefix}*`]);
+      expect(keys).toHaveLength(1);
+      const key = (keys as string[])[0];
+      const row = await new RedisSessionStore(check.redis, { prefix: redis.prefix }).load(
+        key.slice(redis.prefix.length),
+      );
+      const codec = new SessionCodec(TEST_SECRET);
+      expect(codec.decode(key.slice(redis.prefix.length), row!.data, row!.expiresAt)?.data).toEqual({ saved: 1 });
+      await check.raw(key, ['DEL', key]);
+    } finally {
+      await check.close();
+    }
   });
 });

@@ -90,9 +90,10 @@ describe.each(testBackends())('the sessions of a user on %s', (db) => {
 
   it('a slow request that finishes after the revocation does not bring the session back', async () => {
     const key = await login('ann');
-    const slow = t.http().get('/slow-set?k=late&v=1&ms=300').set('Cookie', withKey(key));
+    const slow = t.http().get('/slow-set?k=late&v=1&ms=1000').set('Cookie', withKey(key));
     const pending = slow.then((res) => res);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Long enough for the slow request to have read its session on a busy machine.
+    await new Promise((resolve) => setTimeout(resolve, 400));
     expect(await sessions.revokeAll('ann')).toBe(1);
     const res = await pending;
     expect(res.status).toBe(400);

@@ -1,16 +1,15 @@
-import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { createClient } from 'redis';
 import type { Environment } from '../config/environment.js';
-import type { RedisLike } from '../session/index.js';
 import { DEFAULT_REDIS_URL } from './redis-url.js';
 
 /** DI token of the demo's Redis client; `null` when the sessions are in the database alone. */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 
 /**
- * The Redis client of the session stores, when `SESSION_STORE` asks for one. Imported before
- * `SessionModule`, so that it closes after the sessions still being saved at shutdown.
+ * The Redis client of the session stores, when `SESSION_STORE` asks for one. The store closes it
+ * when the app shuts down, after the sessions still being saved.
  */
 @Global()
 @Module({
@@ -38,11 +37,4 @@ export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
   ],
   exports: [REDIS_CLIENT],
 })
-export class RedisClientModule implements OnApplicationShutdown {
-  constructor(@Inject(REDIS_CLIENT) private readonly client: RedisLike | null) {}
-
-  onApplicationShutdown(): void {
-    // Sessions still being saved were waited for already; whatever is still queued fails.
-    if (this.client?.isOpen) this.client.destroy();
-  }
-}
+export class RedisClientModule {}

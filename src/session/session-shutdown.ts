@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationShutdown } from '@nestjs/common';
 import { CommitsInFlight } from './commits-in-flight.js';
 import type { ResolvedSessionOptions } from './session-options.js';
+import { SessionStore } from './session-store.interface.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
 
 /**
@@ -10,7 +11,8 @@ import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
  *
  * It waits twice, within one `shutdownTimeout` in all: before the HTTP server closes, whatever
  * the order of modules, and again after, for requests that came in meanwhile; that second wait
- * precedes TypeORM's own shutdown when SessionModule is imported after TypeOrmModule.
+ * precedes TypeORM's own shutdown when SessionModule is imported after TypeOrmModule. Then it
+ * closes the store (`close()`, for the stores that own a connection: the Redis ones).
  */
 @Injectable()
 export class SessionShutdown implements BeforeApplicationShutdown, OnApplicationShutdown {
@@ -20,14 +22,16 @@ export class SessionShutdown implements BeforeApplicationShutdown, OnApplication
   constructor(
     @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     private readonly inFlight: CommitsInFlight,
+    @Inject(SessionStore) private readonly store: SessionStore,
   ) {}
 
   beforeApplicationShutdown(): Promise<void> {
     return this.drain();
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.drain();
+  async onApplicationShutdown(): Promise<void> {
+    await this.drain();
+    await this.store.close?.();
   }
 
   private async drain(): Promise<void> {

@@ -110,6 +110,11 @@ export interface SessionStore {
    * once the app has bootstrapped): the TypeORM store's table is missing, say. Optional.
    */
   checkReady?(): Promise<void>;
+  /**
+   * Closes what the store holds open, once the app's last session is saved (`SessionModule` calls
+   * it at shutdown, after waiting for the responses still committing). Optional.
+   */
+  close?(): Promise<void>;
 }
 
 /** The highest version a row reaches before it starts again at 0 (the largest signed 32-bit integer). */

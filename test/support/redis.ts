@@ -58,6 +58,8 @@ export async function connectTestRedis(kind: 'single' | 'cluster', url = testRed
       return found;
     },
     close: async () => {
+      // The store may have closed the client at the app's shutdown.
+      if (!client.isOpen) await client.connect();
       await deleteKeys(client, prefix);
       client.destroy();
     },
@@ -114,6 +116,7 @@ export function countingRedis(redis: RedisLike, commands: string[]): RedisLike {
       return client.isOpen;
     },
     connect: () => client.connect(),
+    close: () => client.close(),
     destroy: () => client.destroy(),
     on: (event: 'error', listener: (error: Error) => void) => client.on(event, listener),
   };

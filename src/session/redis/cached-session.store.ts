@@ -27,6 +27,11 @@ export interface CachedSessionStoreOptions {
    * client's connection is replaced). Keep it well under `storeTimeout`. Default 250.
    */
   operationTimeout?: number;
+  /**
+   * Whether the store closes the Redis client when the app shuts down (`close()`, which
+   * `SessionModule` calls after the last save). Default `true`; `false` leaves it to its owner.
+   */
+  closeClient?: boolean;
 }
 
 /** How long a reader's lease on a missing row lasts: its read of the primary and its fill. */
@@ -62,6 +67,7 @@ export class CachedSessionStore implements SessionStore {
   private readonly prefix: string;
   private readonly cacheTimeoutMs: number;
   private readonly guard: CacheGuard;
+  private readonly closeClient: boolean;
 
   constructor(
     private readonly primary: SessionStore,
@@ -71,6 +77,7 @@ export class CachedSessionStore implements SessionStore {
     this.redis = new RedisConnection(redis, options.operationTimeout ?? 250);
     this.prefix = options.prefix ?? 'session-cache:';
     this.cacheTimeoutMs = (options.cacheTimeout ?? 300) * 1000;
+    this.closeClient = options.closeClient ?? true;
     this.guard = new CacheGuard(
       (keys) => this.drop(keys),
       () => this.dropAll(),
@@ -155,9 +162,14 @@ export class CachedSessionStore implements SessionStore {
     return this.primary.count(now);
   }
 
-  /** Stops retrying invalidations; call before closing the Redis connection. */
-  close(): void {
+  /**
+   * Stops retrying invalidations and closes the Redis client, unless `closeClient` is off, and
+   * the primary: `SessionModule` calls it after the last save.
+   */
+  async close(): Promise<void> {
     this.guard.stop();
+    if (this.closeClient) await this.redis.close();
+    await this.primary.close?.();
   }
 
   /** Drops the cached row of `key`, or, when Redis fails, keeps it from being read until it can. */

@@ -19,6 +19,8 @@ interface CommandTimer {
 interface Reconnectable {
   readonly isOpen: boolean;
   connect(): Promise<unknown>;
+  /** Closes once the commands already sent are answered. */
+  close(): Promise<unknown>;
   destroy(): void;
   on(event: 'error', listener: (error: Error) => void): unknown;
 }
@@ -74,6 +76,8 @@ export class RedisConnection {
   private reconnecting: Promise<void> | undefined;
   /** Set while a client this connection destroyed has not connected again. */
   private closedHere = false;
+  /** Set by `close()`: no reconnection after. */
+  private closed = false;
 
   constructor(
     private readonly redis: RedisLike,
@@ -105,7 +109,7 @@ export class RedisConnection {
   }
 
   private reconnect(): void {
-    if (this.reconnecting || Date.now() - this.lastReconnect < RECONNECT_INTERVAL) return;
+    if (this.closed || this.reconnecting || Date.now() - this.lastReconnect < RECONNECT_INTERVAL) return;
     this.lastReconnect = Date.now();
     this.reconnecting = (async () => {
       try {
@@ -152,6 +156,12 @@ export class RedisConnection {
         if (keys.length) yield keys;
       } while (cursor !== '0');
     }
+  }
+
+  /** Closes the client, once what was sent is answered; never reopened after. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.redis.isOpen) await this.redis.close();
   }
 
   /** Calls `listener` with the connection's errors, which would otherwise end the process. */

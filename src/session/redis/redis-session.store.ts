@@ -25,6 +25,11 @@ export interface RedisSessionStoreOptions {
    * replaced. Keep it a little under `storeTimeout` (see `statementTimeoutFor`). Default 4750.
    */
   commandTimeout?: number;
+  /**
+   * Whether the store closes the client when the app shuts down (`close()`, which `SessionModule`
+   * calls after the last save). Default `true`; `false` leaves it to its owner.
+   */
+  closeClient?: boolean;
 }
 
 // Connection errors repeat on every reconnection attempt; one line per this many ms is enough.
@@ -46,10 +51,12 @@ export class RedisSessionStore implements SessionStore {
   private readonly prefix: string;
   private readonly logger = new Logger('RedisSessionStore');
   private lastErrorLog = 0;
+  private readonly closeClient: boolean;
 
   constructor(redis: RedisLike, options: RedisSessionStoreOptions = {}) {
     this.redis = new RedisConnection(redis, options.commandTimeout ?? DEFAULT_STATEMENT_TIMEOUT);
     this.prefix = options.prefix ?? 'session:';
+    this.closeClient = options.closeClient ?? true;
     this.redis.onError((error) => this.logConnectionError(error));
   }
 
@@ -164,6 +171,11 @@ export class RedisSessionStore implements SessionStore {
     if (retired === 1) return true;
     await this.redis.send(this.rowKey(newKey), ['DEL', this.rowKey(newKey)]);
     return false;
+  }
+
+  /** Closes the client, unless `closeClient` is off: `SessionModule` calls it after the last save. */
+  async close(): Promise<void> {
+    if (this.closeClient) await this.redis.close();
   }
 
   /** Puts a bound row into its user's index before the row is written, so that the index never misses it. */
