@@ -94,13 +94,11 @@ export class RedisConnection {
   /** Sends `args`, a command about `key`, to the node that holds `key`. */
   send(key: string, args: string[], readonly = false): Promise<unknown> {
     const redis = this.redis;
+    // A replacement whose connect() failed left the client closed: every command tries again.
+    if (this.closedHere) this.reconnect();
     // node-redis 6 otherwise starts a timer (an AbortSignal) for every command.
     const sent = isCluster(redis) ? redis.sendCommand(key, readonly, args, UNTIMED) : redis.sendCommand(args, UNTIMED);
-    const watched = this.deadlines ? this.deadlines.watch(sent, () => this.stalled()) : sent;
-    return watched.catch((error: unknown) => {
-      if (this.closedHere) this.reconnect();
-      throw error;
-    });
+    return this.deadlines ? this.deadlines.watch(sent, () => this.stalled()) : sent;
   }
 
   private stalled(): Error {
