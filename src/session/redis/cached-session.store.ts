@@ -34,6 +34,13 @@ export interface CachedSessionStoreOptions {
   closeClient?: boolean;
 }
 
+/**
+ * Lease tokens: unique across processes (a random part drawn once per process) and within one
+ * (a counter), so that a read costs no call into the random source.
+ */
+const LEASE_PREFIX = randomBytes(9).toString('base64url');
+let leases = 0;
+
 /** How long a reader's lease on a missing row lasts: its read of the primary and its fill. */
 const LEASE_MS = 10_000;
 
@@ -98,7 +105,7 @@ export class CachedSessionStore implements SessionStore {
 
   async load(key: string): Promise<StoredSession | undefined> {
     if (!this.guard.mayRead(key)) return this.primary.load(key);
-    const lease = randomBytes(12).toString('base64url');
+    const lease = `${LEASE_PREFIX}${++leases}`;
     let cached: Record<string, string>;
     try {
       cached = hashReply(await this.cache(CACHE_READ, key, [lease, String(LEASE_MS)]));
