@@ -15,20 +15,23 @@ export type SessionStoreKind = 'db' | 'cache' | 'cached_db';
 export const SESSION_STORE_KINDS: readonly SessionStoreKind[] = ['db', 'cache', 'cached_db'];
 
 /**
- * The store `kind` names: the session table alone, Redis alone, or the table with Redis in
- * front. Timeouts follow `options.storeTimeout`, as `SessionModule` sets them for its own store.
+ * The store `kind` names: Redis alone, or the table with Redis in front; for the table alone,
+ * `undefined`, which leaves `SessionModule` its own store on the default data source. Timeouts
+ * follow `options.storeTimeout`, as `SessionModule` sets them for its own store.
  */
 export function sessionStoreFor(
   kind: SessionStoreKind,
   dataSource: DataSource,
   redis: RedisLike | null,
   options: Pick<SessionModuleOptions, 'storeTimeout' | 'renewAfter'>,
-): SessionStore {
-  const timeout = statementTimeoutFor(options.storeTimeout ?? 5_000);
-  const table = () =>
-    new TypeOrmSessionStore(dataSource, { statementTimeout: timeout, renewedKeys: options.renewAfter !== undefined });
-  if (kind === 'db') return table();
+): SessionStore | undefined {
+  if (kind === 'db') return undefined;
   if (!redis) throw new Error(`SESSION_STORE=${kind} needs a Redis client`);
+  const timeout = statementTimeoutFor(options.storeTimeout ?? 5_000);
   if (kind === 'cache') return new RedisSessionStore(redis, { commandTimeout: timeout });
-  return new CachedSessionStore(table(), redis);
+  const table = new TypeOrmSessionStore(dataSource, {
+    statementTimeout: timeout,
+    renewedKeys: options.renewAfter !== undefined,
+  });
+  return new CachedSessionStore(table, redis);
 }
