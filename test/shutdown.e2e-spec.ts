@@ -74,6 +74,21 @@ async function hangUpDuring(app: INestApplication, n: number): Promise<void> {
 
 const turns = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Closes `app` (with `SlowHookModule`), sending the request of gate 1 while that module's
+ * `beforeApplicationShutdown` holds the close, after this library's first wait; lets the
+ * handler finish once the server has closed. Resolves when the app is closed.
+ */
+async function closeWithRequestDuringLaterHook(app: INestApplication): Promise<void> {
+  const closing = app.close();
+  await gates[2].reached;
+  await hangUpDuring(app, 1); // the server still takes requests
+  gates[2].release();
+  await turns(100);
+  gates[1].release();
+  await closing;
+}
+
 describe.each(testDatabases())('closing the app with a session save in flight (%s)', (db: TestDatabase) => {
   let dir: string;
   let options: DataSourceOptions;
@@ -132,15 +147,8 @@ describe.each(testDatabases())('closing the app with a session save in flight (%
 
   it("also waits, after the server closed, for a request that came in during a later module's hook", async () => {
     // Another global module's beforeApplicationShutdown runs after this library's first wait.
-    const app = await startApp(undefined, [SlowHookModule]);
-    const closing = app.close();
-    await gates[2].reached;
-    await hangUpDuring(app, 1); // the server still takes requests
-    gates[2].release();
     // The server closes, dropping the socket; TypeORM's data source must outlive the handler.
-    await turns(100);
-    gates[1].release();
-    await closing;
+    await closeWithRequestDuringLaterHook(await startApp(undefined, [SlowHookModule]));
     expect(await storedSessions()).toEqual([{ saved: 1 }]);
   });
 
@@ -181,13 +189,7 @@ describe.each(testDatabases())('closing the app with a session save in flight (%
     }).compile();
     const app = moduleRef.createNestApplication({ logger: false, forceCloseConnections: true });
     await app.listen(0, '127.0.0.1');
-    const closing = app.close();
-    await gates[2].reached;
-    await hangUpDuring(app, 1); // the server still takes requests
-    gates[2].release();
-    await turns(100);
-    gates[1].release();
-    await closing;
+    await closeWithRequestDuringLaterHook(app);
     expect(client.isOpen).toBe(false);
     // Read past the closed client, on a connection of its own.
     const check = await connectTestRedis('single');

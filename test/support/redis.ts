@@ -48,19 +48,21 @@ export async function connectTestRedis(kind: 'single' | 'cluster', url = testRed
       : createCluster({ rootNodes: testRedisClusterNodes().map((node) => ({ url: `redis://${node}` })) });
   client.on('error', () => {});
   await client.connect();
+  const connection = new RedisConnection(client);
+  const keys = async () => {
+    const found: string[] = [];
+    for await (const page of connection.scan(`${prefix}*`)) found.push(...page);
+    return found;
+  };
   return {
     redis: client,
     prefix,
-    raw: (key, args) => new RedisConnection(client).send(key, args),
-    keys: async () => {
-      const found: string[] = [];
-      for await (const keys of new RedisConnection(client).scan(`${prefix}*`)) found.push(...keys);
-      return found;
-    },
+    raw: (key, args) => connection.send(key, args),
+    keys,
     close: async () => {
       // The store may have closed the client at the app's shutdown.
       if (!client.isOpen) await client.connect();
-      await deleteKeys(client, prefix);
+      await Promise.all((await keys()).map((key) => connection.send(key, ['DEL', key])));
       client.destroy();
     },
   };
@@ -73,13 +75,6 @@ export async function createTestRedisStore(kind: 'single' | 'cluster'): Promise<
 }> {
   const redis = await connectTestRedis(kind);
   return { store: new RedisSessionStore(redis.redis, { prefix: redis.prefix }), redis };
-}
-
-async function deleteKeys(redis: RedisLike, prefix: string): Promise<void> {
-  const connection = new RedisConnection(redis);
-  for await (const keys of connection.scan(`${prefix}*`)) {
-    await Promise.all(keys.map((key) => connection.send(key, ['DEL', key])));
-  }
 }
 
 /** Each script of the stores by digest and by source: its SQL counterpart, or its own name. */

@@ -83,12 +83,7 @@ export class RedisConnection {
     private readonly redis: RedisLike,
     commandTimeout?: number,
   ) {
-    if (commandTimeout !== undefined) {
-      this.deadlines = new DeadlineWatch(
-        commandTimeout,
-        () => new Error(`Redis: no answer within ${commandTimeout} ms`),
-      );
-    }
+    if (commandTimeout !== undefined) this.deadlines = new DeadlineWatch(commandTimeout, () => this.stalled());
   }
 
   /** Sends `args`, a command about `key`, to the node that holds `key`. */
@@ -98,7 +93,7 @@ export class RedisConnection {
     if (this.closedHere) this.reconnect();
     // node-redis 6 otherwise starts a timer (an AbortSignal) for every command.
     const sent = isCluster(redis) ? redis.sendCommand(key, readonly, args, UNTIMED) : redis.sendCommand(args, UNTIMED);
-    return this.deadlines ? this.deadlines.watch(sent, () => this.stalled()) : sent;
+    return this.deadlines ? this.deadlines.watch(sent) : sent;
   }
 
   private stalled(): Error {
