@@ -138,20 +138,20 @@ export class SessionHandle {
   }
 
   private facts(session: RequestSession): SessionFacts {
+    const rowKey = this.deps.engine.rowKeyOf(session);
     return {
       empty: session.isEmpty(),
       changed: session.isChanged(),
       key: session.sessionKey,
-      rowKey: this.deps.engine.rowKeyOf(session),
+      rowKey,
       touchDue: this.deps.engine.touchDue(session),
-      cookieBehind: this.cookieBehind(session),
+      cookieBehind: this.cookieBehind(session, rowKey),
       renewDue: this.deps.engine.renewDue(session),
     };
   }
 
-  /** The cookie sent names a key the row no longer has: it came in through a renewed key. */
-  private cookieBehind(session: RequestSession): boolean {
-    const rowKey = this.deps.engine.rowKeyOf(session);
+  /** The cookie sent names a key the row (`rowKey`) no longer has: it came in through a renewed key. */
+  private cookieBehind(session: RequestSession, rowKey: string | null): boolean {
     return (
       this.request.cookieWellFormed && rowKey !== null && rowKey === session.sessionKey && rowKey !== this.cookieValue
     );
