@@ -238,6 +238,21 @@ describe('RequestSession', () => {
       s.markSaved(KEY, json, false);
       expect([s.modified, s.sessionKey, pendingJson(s, false)]).toEqual([false, KEY, undefined]);
     });
+
+    it('after a merged save, reads the merge it was given and writes only a copy of its own', () => {
+      const s = loaded({ a: 1 }).set('b', 2);
+      const merge = { a: 1, b: 2, c: 3, [EXPIRY_KEY]: 60 };
+      const json = JSON.stringify(merge);
+      s.markSaved(KEY, json, true, merge);
+      // The cookie's expiry and the row's info read the merge: no parse of the stored JSON.
+      expect(s.getExpiryAge(NOW)).toBe(60);
+      expect(s.peek()).toBe(merge);
+      s.set('d', 4);
+      expect(s.peek()).not.toBe(merge);
+      expect(s.toJSON()).toEqual({ ...merge, d: 4 });
+      // Other saves of the turn share the merge: it must stay as it was written.
+      expect(JSON.stringify(merge)).toBe(json);
+    });
   });
 
   it('stores a key named __proto__ as plain data, without touching the prototype', () => {

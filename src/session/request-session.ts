@@ -174,13 +174,14 @@ export class RequestSession<T extends object = AnyData> extends SessionDictionar
   }
 
   /**
-   * @internal Records a save under `key` of `json`: this request's own data, or (`merged`) the
-   * merge of its changes with other requests', which the dictionary then reads.
+   * @internal Records a save under `key` of `json`: this request's own data, or (`merged`, with
+   * the merge's `data` when there is one) the merge of its changes with other requests', which
+   * the dictionary then reads.
    */
-  markSaved(key: string, json: string, merged: boolean): void {
+  markSaved(key: string, json: string, merged: boolean, data?: Readonly<SessionData>): void {
     this.key = key;
     this.provisional = false;
     this.restartedFrom = undefined;
-    this.saved(json, merged);
+    this.saved(json, merged, data);
   }
 }

@@ -20,6 +20,12 @@ export class SessionDictionary<T extends object = AnyData> {
 
   /** The data; parsed from the baseline on first use after a save merged other requests' in. */
   private current: SessionData | undefined;
+  /**
+   * After a merged save, until the data is parsed: the merge's own result, shared with the other
+   * saves of its turn, so only ever read — the cookie and the row's info need a key or two of
+   * it, not a copy of their own.
+   */
+  private merged: Readonly<SessionData> | undefined;
   protected readonly tracker: ChangeTracker;
   /** Keys assigned as plain properties (the express-session view), checked as JSON at the save. */
   private unchecked: Set<string> | undefined;
@@ -30,7 +36,9 @@ export class SessionDictionary<T extends object = AnyData> {
   }
 
   protected get data(): SessionData {
-    return (this.current ??= JSON.parse(this.tracker.baseline) as SessionData);
+    if (this.current !== undefined) return this.current;
+    this.merged = undefined;
+    return (this.current = JSON.parse(this.tracker.baseline) as SessionData);
   }
 
   /** The value under `key`, or `fallback` (default `undefined`) when there is none. */
@@ -145,8 +153,8 @@ export class SessionDictionary<T extends object = AnyData> {
   }
 
   /** @internal The dictionary itself, for reading at a save (nothing is handed out). */
-  peek(): SessionData {
-    return this.data;
+  peek(): Readonly<SessionData> {
+    return this.current ?? this.merged ?? this.data;
   }
 
   /** @internal The whole dictionary as JSON. */
@@ -163,11 +171,15 @@ export class SessionDictionary<T extends object = AnyData> {
   }
 
   /**
-   * Takes `json` as the stored state after a save: this request's own data, or (`merged`) the
-   * merge of its changes with other requests', which the dictionary then reads.
+   * Takes `json` as the stored state after a save: this request's own data, or (`merged`, with
+   * the merge's `data` when the save has it) the merge of its changes with other requests',
+   * which the dictionary then reads.
    */
-  protected saved(json: string, merged: boolean): void {
-    if (merged) this.current = undefined;
+  protected saved(json: string, merged: boolean, data?: Readonly<SessionData>): void {
+    if (merged) {
+      this.current = undefined;
+      this.merged = data;
+    }
     this.unchecked = undefined;
     this.tracker.reset(json, merged);
     this.modified = false;
@@ -175,7 +187,8 @@ export class SessionDictionary<T extends object = AnyData> {
 
   /** The session's own value under `key`: never one inherited from Object.prototype. */
   protected own(key: string): unknown {
-    return Object.hasOwn(this.data, key) ? this.data[key] : undefined;
+    const data = this.peek();
+    return Object.hasOwn(data, key) ? data[key] : undefined;
   }
 
   /** Stores `value` as an own property, so that even a key named `__proto__` is plain data. */

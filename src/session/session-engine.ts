@@ -170,7 +170,7 @@ export class SessionEngine {
       expiresAt,
       keyIssuedAt,
     });
-    session.markSaved(saved.key, saved.json, saved.merged);
+    session.markSaved(saved.key, saved.json, saved.merged, saved.data);
     return { key: saved.key, maxAge: this.cookieAge(session, expiresAt, now) };
   }
 

@@ -1,3 +1,4 @@
+import type { SessionData } from './session-codec.js';
 import type { SessionChanges } from './session-merge.js';
 import type { SessionInfo } from './session-store.interface.js';
 import type { RowState } from './session-rows.js';
@@ -8,6 +9,8 @@ export interface SavedRow extends RowState {
   merged: boolean;
   /** The expiry written, when a merge set it (from the merged data, at the time of the write). */
   expiresAt?: Date;
+  /** The merged data, when a merge made it: shared by the saves of a turn, so read only. */
+  data?: Readonly<SessionData>;
 }
 
 /** What one request saves over an existing row. */

@@ -118,7 +118,7 @@ export class SessionWriter {
       const info = data ? { ...latest, userId: userIdFor(data, this.options.userIdOf) } : latest;
       const written = this.absolute.cap(expiresAt, info.createdAt);
       if (await this.rows.update(key, json, written, from.version, info)) {
-        const saved = { json, version: nextSessionVersion(from.version), merged, expiresAt: written };
+        const saved = { json, version: nextSessionVersion(from.version), merged, expiresAt: written, data };
         settle(live, (save) => save.resolve(saved));
         return saved;
       }
