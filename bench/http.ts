@@ -393,19 +393,32 @@ function report(
 
 /**
  * The Redis store's ratios, when its servers ran: `cache` against connect-redis and against
- * the ceiling, and `cached_db` reads against `cache` reads.
+ * the ceiling, and `cached_db` reads against `cache` reads. With the ceiling, also where
+ * connect-redis itself stands to it (a ratio to connect-redis above 1 ÷ that would be faster
+ * than no session at all), and each one's session cost: its server's CPU per request above the
+ * ceiling's.
  */
-function printRedisGoals(summary: (id: ServerId, route: Route) => { rps: number; lost: number | undefined }): void {
+function printRedisGoals(
+  summary: (id: ServerId, route: Route) => { rps: number; cpu: number; lost: number | undefined },
+): void {
   const ran = (id: ServerId) => SERVER_IDS.includes(id);
   if (!ran('cache')) return;
   for (const route of ROUTES) {
     const cache = summary('cache', route);
+    const peer = ran('peer-redis') ? summary('peer-redis', route) : undefined;
+    const ceiling = ran('ceiling') ? summary('ceiling', route) : undefined;
     const parts = [];
-    if (ran('peer-redis')) parts.push(`${(cache.rps / summary('peer-redis', route).rps).toFixed(2)}× connect-redis`);
-    if (ran('ceiling')) parts.push(`${(cache.rps / summary('ceiling', route).rps).toFixed(2)} of the ceiling`);
+    if (peer) parts.push(`${(cache.rps / peer.rps).toFixed(2)}× connect-redis`);
+    if (ceiling) parts.push(`${(cache.rps / ceiling.rps).toFixed(2)} of the ceiling`);
+    if (peer && ceiling) {
+      parts.push(`connect-redis ${(peer.rps / ceiling.rps).toFixed(2)} of the ceiling`);
+      const cost = (cpu: number) => Math.round(cpu - ceiling.cpu);
+      const [ours, theirs] = [cost(cache.cpu), cost(peer.cpu)];
+      const ratio = ours > 0 ? ` (${(theirs / ours).toFixed(2)}×)` : '';
+      parts.push(`session CPU above the ceiling ${ours} µs, connect-redis ${theirs} µs${ratio}`);
+    }
     if (ran('cached')) parts.push(`cached_db ${(summary('cached', route).rps / cache.rps).toFixed(2)} of cache`);
-    if (cache.lost !== undefined)
-      parts.push(`lost keys ${cache.lost} (connect-redis ${summary('peer-redis', route).lost ?? '–'})`);
+    if (cache.lost !== undefined) parts.push(`lost keys ${cache.lost} (connect-redis ${peer?.lost ?? '–'})`);
     console.log(`cache on ${route.name}: ${parts.join(', ')}`);
   }
 }
