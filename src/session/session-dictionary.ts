@@ -36,9 +36,7 @@ export class SessionDictionary<T extends object = AnyData> {
   }
 
   protected get data(): SessionData {
-    if (this.current !== undefined) return this.current;
-    this.merged = undefined;
-    return (this.current = JSON.parse(this.tracker.baseline) as SessionData);
+    return (this.current ??= JSON.parse(this.tracker.baseline) as SessionData);
   }
 
   /** The value under `key`, or `fallback` (default `undefined`) when there is none. */
