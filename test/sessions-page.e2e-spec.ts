@@ -50,6 +50,16 @@ describe.each(testBackends())("the demo's sessions page on %s", (db) => {
     expect(res.headers.location).toBe('/lousy-login/');
   });
 
+  it("a visitor cannot make itself a user, nor see a user's sessions, through the bench routes", async () => {
+    const laptop = await lousyLogin(LAPTOP);
+    const visitor = sessionCookie(await t.http().get('/bench/put?k=color&v=blue').expect(200)).value;
+    for (const key of ['_auth_user_id', 'passport']) {
+      await t.http().get(`/bench/put?k=${key}&v=root`).set('Cookie', withKey(visitor)).expect(400);
+    }
+    expect((await page(visitor).expect(302)).headers.location).toBe('/lousy-login/');
+    expect(ids((await page(laptop).expect(200)).text)).toHaveLength(1);
+  });
+
   it("lists the user's sessions from both logins, the current one marked, with IP and browser", async () => {
     const laptop = await lousyLogin(LAPTOP);
     await passportLogin(PHONE);

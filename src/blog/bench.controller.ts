@@ -1,12 +1,21 @@
 import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
-import { SESSION_EXPIRY_KEY, Session, TEST_COOKIE_KEY } from '../session/index.js';
+import { Session, TEST_COOKIE_KEY } from '../session/index.js';
 import type { BlogSession } from './blog-session.js';
 
 /** Longest pause `wait` may ask for. */
 const MAX_WAIT_MS = 5_000;
 
-/** Keys the demo itself relies on; load tests must not overwrite them. */
-const RESERVED_KEYS = new Set(['logged_in', TEST_COOKIE_KEY, SESSION_EXPIRY_KEY]);
+/** Keys the demo's logins and test cookie rely on: passport's, connect-flash's, the lousy login's. */
+const DEMO_KEYS = new Set(['logged_in', 'passport', 'flash', TEST_COOKIE_KEY]);
+
+/**
+ * Whether a visitor must not write `key`: one of the demo's own, or any key beginning with `_`,
+ * which the library keeps for itself (the bound user `_auth_user_id`, a custom expiry), as
+ * Django does. Writing either would let a visitor log in as anyone, or outlive the expiry.
+ */
+function isReserved(key: string): boolean {
+  return key.startsWith('_') || DEMO_KEYS.has(key);
+}
 
 /** Two plain routes for load and concurrency tests of the session library. */
 @Controller('bench')
@@ -25,7 +34,8 @@ export class BenchController {
     if (typeof key !== 'string' || key === '' || typeof value !== 'string') {
       throw new BadRequestException('Give one key k and one value v, e.g. /bench/put?k=color&v=blue');
     }
-    if (RESERVED_KEYS.has(key)) throw new BadRequestException(`The key "${key}" is reserved by the demo.`);
+    if (isReserved(key))
+      throw new BadRequestException(`The key "${key}" is reserved by the demo or the session library.`);
     if (wait !== undefined) {
       const ms = Number(wait);
       if (typeof wait !== 'string' || !Number.isInteger(ms) || ms < 0 || ms > MAX_WAIT_MS) {
