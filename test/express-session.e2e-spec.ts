@@ -121,6 +121,12 @@ describe.each(testBackends())('the express-session-compatible req.session on %s'
       expect((await get('/compat/read', key)).body).toEqual({ color: 'blue', saved: 'now', after: 'later' });
     });
 
+    it('a value JSON cannot store, put in place after save(), is refused at the end, nothing more stored', async () => {
+      const key = await start();
+      await get('/compat/save?then=bad', key).expect(500);
+      expect((await get('/compat/read', key)).body).toEqual({ color: 'blue', saved: 'now' });
+    });
+
     it('save() of a new session sends one cookie, with the key it was saved under', async () => {
       const res = await get('/compat/save?then=change').expect(200);
       const cookie = sessionCookie(res);

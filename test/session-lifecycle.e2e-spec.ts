@@ -283,6 +283,19 @@ describe.each(testBackends())('session lifecycle over HTTP on %s (SPEC §3)', (d
       expect(res.body).toEqual({ statusCode: 500, message: 'Internal server error' });
       expect(await t.rows()).toHaveLength(0);
     });
+
+    it.each(['date', 'map', 'nan', 'function', 'undefined'])(
+      'a value changed in place to one JSON cannot store (%s) is refused with a 500, nothing saved',
+      async (kind) => {
+        const key = sessionCookie(await t.http().get('/set?k=a&v=1').expect(200)).value;
+        const res = await t.http().get(`/bad-in-place?kind=${kind}`).set('Cookie', withKey(key)).expect(500);
+        expect(res.body).toEqual({ statusCode: 500, message: 'Internal server error' });
+        expect(res.headers['set-cookie']).toBeUndefined();
+        expect((await t.http().get('/read').set('Cookie', withKey(key))).body).toEqual({ a: '1' });
+        await t.http().get('/bad-in-place?kind=date').expect(500);
+        expect(await t.rows()).toHaveLength(1);
+      },
+    );
   });
 
   describe('a save that fails', () => {

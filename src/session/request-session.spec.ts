@@ -134,6 +134,14 @@ describe('RequestSession', () => {
     });
   });
 
+  it('a value changed in place to one JSON cannot store is refused at the save, naming its key', () => {
+    const s = loaded({ a: 1, cart: { items: [] } });
+    s.assertStorable();
+    (s.get('cart') as { items: unknown[] }).items.push(new Map());
+    expect(() => s.assertStorable()).toThrow(SessionValueError);
+    expect(() => s.assertStorable()).toThrow(/key "cart".*cart\.items\[0\] is a Map/);
+  });
+
   it('the test cookie trio', () => {
     const s = fresh();
     expect(s.testCookieWorked()).toBe(false);

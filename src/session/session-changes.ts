@@ -9,7 +9,8 @@ import type { SessionChanges } from './session-merge.js';
  */
 export class ChangeTracker {
   private readonly written = new Set<string>();
-  private exposed = false;
+  /** Whether an object or array left the dictionary, and may come back changed in place. */
+  exposed = false;
 
   constructor(
     /** `JSON.stringify` of the dictionary as loaded or last saved. */

@@ -77,12 +77,19 @@ export class SessionDictionary<T extends object = AnyData> {
   }
 
   /**
-   * @internal Throws a `SessionValueError` naming the first key assigned as a property whose
-   * value JSON cannot store faithfully.
+   * @internal Throws a `SessionValueError` naming the first key whose value JSON cannot store
+   * faithfully: one assigned as a property, or an object or array handed out, which may have
+   * been changed in place since (`get('obj').at = new Date()`), as `set()` would refuse it.
    */
   assertStorable(): void {
-    if (!this.unchecked) return;
-    for (const key of this.unchecked) if (Object.hasOwn(this.data, key)) assertJsonValue(key, this.data[key]);
+    const exposed = this.tracker.exposed;
+    if (!this.unchecked && !exposed) return;
+    const data = this.peek();
+    for (const key of Object.keys(data)) {
+      const value = data[key];
+      const changeable = exposed && typeof value === 'object' && value !== null;
+      if (changeable || this.unchecked?.has(key)) assertJsonValue(key, value);
+    }
   }
 
   /** Removes `key`; returns whether it was present (Django's `del` raises instead). */

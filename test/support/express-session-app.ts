@@ -149,6 +149,8 @@ class CompatController {
     req.session.save((error) => {
       if (error) return res.status(500).send(messageOf(error));
       if (then === 'change') (req.session as unknown as Record<string, unknown>).after = 'later';
+      // A value JSON cannot store, put in place after the save: the end of the request refuses it.
+      if (then === 'bad') ((req.session as unknown as Record<string, { at?: unknown }>).nested ??= {}).at = new Date();
       res.send('saved');
     });
   }

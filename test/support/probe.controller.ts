@@ -252,6 +252,22 @@ export class ProbeController {
     return 'unreachable';
   }
 
+  /** Changes a value in place to one JSON cannot store (`kind`): the save must refuse it as `set()` would. */
+  @Get('bad-in-place')
+  badInPlace(@Session() session: ProbeSession, @Query('kind') kind: string) {
+    const obj = session.setDefault('obj', {}) as Record<string, unknown>;
+    const list = session.setDefault('list', []) as unknown[];
+    const changes: Record<string, () => void> = {
+      date: () => (obj.x = new Date()),
+      map: () => list.push(new Map()),
+      nan: () => (obj.n = NaN),
+      function: () => (obj.f = () => 1),
+      undefined: () => list.push(undefined),
+    };
+    changes[kind]();
+    return 'changed';
+  }
+
   @Get('guarded')
   @UseGuards(NeedsFlagGuard)
   guarded() {
