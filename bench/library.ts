@@ -30,7 +30,7 @@ const SESSIONS = 256;
 // Wired by hand as SessionModule wires it, without Nest.
 const options = resolveSessionOptions({ secret: 'library-benchmark-secret-of-32-characters-or-more' }, 'production');
 const timed = new TimedStore(options, new MemorySessionStore());
-const rows = new SessionRows(timed, new SessionCodec(options.secret, options.secretFallbacks));
+const rows = new SessionRows(timed, new SessionCodec(options.secret, options.secretFallbacks), options);
 const engine = new SessionEngine(options, rows, new SessionWriter(options, rows, timed));
 const deps: SessionHandleDeps = {
   engine,

@@ -42,7 +42,7 @@ describe.each(redisKinds())('the user index of RedisSessionStore on %s Redis', (
     await store.create(a, { data: 'a', expiresAt: later(), info: info('ann') });
     await store.create(b, { data: 'b', expiresAt: later(), info: info('ann') });
     await store.update(a, { data: 'a2', expiresAt: later(), info: info('bob') }, 0);
-    await store.renew(b, renewed, { data: 'b2', expiresAt: later() }, 0, later());
+    await store.renew(b, renewed, { data: 'b2', expiresAt: later() }, 0, later(), `alias-of-${b}`);
     expect((await store.listByUser('ann')).map((row) => row.key)).toEqual([renewed]);
     expect(await indexed('ann')).toEqual([renewed]);
     expect((await store.listByUser('bob')).map((row) => row.key)).toEqual([a]);

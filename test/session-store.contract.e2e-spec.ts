@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { clearExpiredByLimit } from '../src/session/clear-expired-by-limit.js';
 import {
@@ -21,6 +22,8 @@ interface StoreUnderTest {
 const HOUR = 3_600_000;
 const later = () => new Date(Date.now() + HOUR);
 const earlier = () => new Date(Date.now() - HOUR);
+/** An alias as the app gives it for a renewed key: opaque to the store, 40 characters. */
+const aliasOf = (key: string) => createHash('sha1').update(key).digest('hex');
 
 interface Entry {
   name: string;
@@ -394,27 +397,33 @@ describe.each(stores)('$name', ({ open, onDatabase, full, expiresItself }) => {
     expect(await store.listByUser!('nobody')).toEqual([]);
   });
 
-  it('renews a key at its version: the new key loads the row, the old one answers during the grace only', async () => {
+  it('renews a key at its version: the new key loads the row, the alias of the old one during the grace only', async () => {
     const [key, fresh, late] = [generateSessionKey(), generateSessionKey(), generateSessionKey()];
     await store.create(key, { data: 'old-signed', expiresAt: later(), info: info('ann', 1) });
-    expect(await store.renew!(key, fresh, { data: 'new-signed', expiresAt: later() }, 5, later())).toBe(false);
+    expect(await store.renew!(key, fresh, { data: 'new-signed', expiresAt: later() }, 5, later(), aliasOf(key))).toBe(
+      false,
+    );
     const grace = new Date(Date.now() + 60_000);
     // The data is signed for the expiry given with it, which the renewed row takes.
     const expiresAt = new Date(Date.UTC(2031, 0, 3, 4, 5, 6, 789));
-    expect(await store.renew!(key, fresh, { data: 'new-signed', expiresAt }, 0, grace)).toBe(true);
-    const renewed = await store.load(fresh);
+    expect(await store.renew!(key, fresh, { data: 'new-signed', expiresAt }, 0, grace, aliasOf(key))).toBe(true);
+    const renewed = await store.load(fresh, aliasOf(fresh));
     expect(renewed).toMatchObject({ data: 'new-signed', version: 1, info: info('ann', 1), expiresAt });
     expect(renewed?.keyIssuedAt?.getTime()).toBeGreaterThan(Date.now() - 60_000);
     expect(renewed?.key).toBeUndefined();
-    expect(await store.load(key)).toMatchObject({ key: fresh, data: 'new-signed', version: 1 });
+    expect(await store.load(key, aliasOf(key))).toMatchObject({ key: fresh, data: 'new-signed', version: 1 });
+    // Only the alias reaches the row: not the old key itself, nor the key with another alias.
+    expect(await store.load(key)).toBeUndefined();
+    expect(await store.load(key, aliasOf(late))).toBeUndefined();
+    expect(await store.load(aliasOf(key))).toBeUndefined();
     // The old key's writes no longer reach the row.
     expect(await store.update(key, { data: 'x', expiresAt: later() }, 1)).toBe(false);
     expect(await store.update(fresh, { data: 'saved', expiresAt: later() }, 1)).toBe(true);
     // A grace that has ended: the old key is dead.
     await store.create(late, { data: 'l', expiresAt: later() });
     const other = generateSessionKey();
-    expect(await store.renew!(late, other, { data: 'l2', expiresAt: later() }, 0, earlier())).toBe(true);
-    expect(await store.load(late)).toBeUndefined();
+    expect(await store.renew!(late, other, { data: 'l2', expiresAt: later() }, 0, earlier(), aliasOf(late))).toBe(true);
+    expect(await store.load(late, aliasOf(late))).toBeUndefined();
     expect((await store.load(other))?.data).toBe('l2');
   });
 
@@ -422,8 +431,9 @@ describe.each(stores)('$name', ({ open, onDatabase, full, expiresItself }) => {
     const keys = Array.from({ length: 4 }, () => generateSessionKey());
     const renewed = generateSessionKey();
     await Promise.all(keys.map((key, i) => store.create(key, { data: `d${i}`, expiresAt: later() })));
-    await store.renew!(keys[0], renewed, { data: 'r', expiresAt: later() }, 0, new Date(Date.now() + 60_000));
-    const loaded = await Promise.all([...keys, renewed].map((key) => store.load(key)));
+    const grace = new Date(Date.now() + 60_000);
+    await store.renew!(keys[0], renewed, { data: 'r', expiresAt: later() }, 0, grace, aliasOf(keys[0]));
+    const loaded = await Promise.all([...keys, renewed].map((key) => store.load(key, aliasOf(key))));
     expect(loaded.map((row) => row?.data)).toEqual(['r', 'd1', 'd2', 'd3', 'r']);
     expect(loaded[0]?.key).toBe(renewed);
   });

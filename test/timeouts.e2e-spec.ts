@@ -1,3 +1,4 @@
+import { generateSessionKey } from '../src/session/index.js';
 import { testBackends } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
 import { createTestApp, sessionCookie, setCookies, type TestApp } from './support/test-app.js';
@@ -124,6 +125,17 @@ describe.each(testBackends())('renewAfter on %s', (db) => {
     expect(sessionCookie(dead).attributes['max-age']).toBe('0');
     expect((await get('/read', fresh).expect(200)).body).toEqual({ n: '1', m: '2' });
   }, 15_000);
+
+  it('a key written in as a renewed one, by someone who can write the store but lacks the secret, reaches nothing', async () => {
+    t = await createTestApp(db, [ProbeController], { renewAfter: 3600 });
+    const victim = sessionCookie(await t.http().get('/set?k=n&v=1').expect(200)).value;
+    const chosen = generateSessionKey();
+    await t.editRow(victim, { previousKey: chosen, previousUntil: new Date(Date.now() + 3_600_000) });
+    const res = await get('/read', chosen).expect(200);
+    expect(res.body).toEqual({});
+    expect(setCookies(res).map((cookie) => cookie.value)).not.toContain(victim);
+    expect((await get('/read', victim).expect(200)).body).toEqual({ n: '1' });
+  });
 
   it('parallel requests on the old key when its renewal is due: none logged out, none lost, one new key', async () => {
     t = await createTestApp(db, [ProbeController], { renewAfter: 1, renewGrace: 30 });

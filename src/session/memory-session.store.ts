@@ -16,17 +16,17 @@ type MemoryRow = SessionRecord & { version: number; keyIssuedAt?: Date };
  */
 export class MemorySessionStore implements SessionStore {
   private readonly rows = new Map<string, MemoryRow>();
-  /** Keys a renewal replaced: the key each now answers for, and until when. */
+  /** The aliases of keys a renewal replaced: the key each now answers for, and until when. */
   private readonly renewed = new Map<string, { key: string; until: Date }>();
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
-  async load(key: string): Promise<StoredSession | undefined> {
+  async load(key: string, alias?: string): Promise<StoredSession | undefined> {
     let actual = key;
     let row = this.liveRow(key);
-    const alias = this.renewed.get(key);
-    if (!row && alias && alias.until > this.now()) {
-      actual = alias.key;
+    const renewed = alias === undefined ? undefined : this.renewed.get(alias);
+    if (!row && renewed && renewed.until > this.now()) {
+      actual = renewed.key;
       row = this.liveRow(actual);
     }
     if (!row) return undefined;
@@ -34,7 +34,14 @@ export class MemorySessionStore implements SessionStore {
     return { data, expiresAt, version, info, keyIssuedAt, ...(actual !== key && { key: actual }) };
   }
 
-  async renew(key: string, newKey: string, record: SessionRecord, version: number, graceUntil: Date): Promise<boolean> {
+  async renew(
+    key: string,
+    newKey: string,
+    record: SessionRecord,
+    version: number,
+    graceUntil: Date,
+    alias: string,
+  ): Promise<boolean> {
     const row = this.rows.get(key);
     if (row?.version !== version || this.rows.has(newKey)) return false;
     this.rows.delete(key);
@@ -45,7 +52,7 @@ export class MemorySessionStore implements SessionStore {
       version: nextSessionVersion(version),
       keyIssuedAt: this.now(),
     });
-    this.renewed.set(key, { key: newKey, until: graceUntil });
+    this.renewed.set(alias, { key: newKey, until: graceUntil });
     return true;
   }
 

@@ -11,6 +11,9 @@ export interface DecodedSession {
 
 const SIGNATURE_LENGTH = 43; // base64url of a SHA-256 HMAC
 const PURPOSE = 'nest-sessions:session-data';
+const ALIAS_PURPOSE = 'nest-sessions:renewed-key';
+/** Hex characters of an alias: 160 bits, within the 40 of the `previous_key` column. */
+const ALIAS_LENGTH = 40;
 /**
  * Marks the current stored form. `$` is not a base64url character, so a row of the first form
  * (a bare signature) can never look like one of this form, and the next form gets a new marker.
@@ -33,6 +36,7 @@ const BASE64URL = /^[A-Za-z0-9_-]+$/;
 export class SessionCodec {
   private readonly signingKey: Buffer;
   private readonly verifyingKeys: Buffer[];
+  private readonly aliasKey: Buffer;
   /**
    * The last row that verified. Parallel requests on one session read the same row: checking it
    * again then costs a comparison of the text, not an HMAC over it.
@@ -41,7 +45,18 @@ export class SessionCodec {
 
   constructor(secret: string, secretFallbacks: readonly string[] = []) {
     this.signingKey = deriveKey(secret);
-    this.verifyingKeys = [this.signingKey, ...secretFallbacks.map(deriveKey)];
+    this.verifyingKeys = [this.signingKey, ...secretFallbacks.map((fallback) => deriveKey(fallback))];
+    this.aliasKey = deriveKey(secret, ALIAS_PURPOSE);
+  }
+
+  /**
+   * What a row a renewal moved away from `sessionKey` answers to while its grace lasts: a keyed
+   * hash of the key, never the key itself, so that someone who can write the store but does not
+   * hold the secret cannot point a key of their choosing at a row. (Keys still in their grace
+   * when the secret changes stop answering: a grace is short.)
+   */
+  aliasOf(sessionKey: string): string {
+    return createHmac('sha256', this.aliasKey).update(sessionKey).digest('hex').slice(0, ALIAS_LENGTH);
   }
 
   /** The text to store for `json` (`JSON.stringify` of the data) under `sessionKey`, expiring at `expiresAt`. */
@@ -103,8 +118,8 @@ export class SessionCodec {
   }
 }
 
-function deriveKey(secret: string): Buffer {
-  return createHmac('sha256', secret).update(PURPOSE).digest();
+function deriveKey(secret: string, purpose = PURPOSE): Buffer {
+  return createHmac('sha256', secret).update(purpose).digest();
 }
 
 /** HMAC of key, expiry and JSON; the first stored form signed no expiry. */

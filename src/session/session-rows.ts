@@ -1,8 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { SessionCodec, type DecodedSession } from './session-codec.js';
 import { generateSessionKey } from './session-key.js';
 import { SessionKeyTakenError, type SessionInfo } from './session-store.interface.js';
 import { TimedStore } from './timed-store.js';
+import type { ResolvedSessionOptions } from './session-options.js';
+import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
 
 /** A row's JSON and version: what a save builds on. */
 export interface RowState {
@@ -30,11 +32,16 @@ const MAX_KEY_ATTEMPTS = 5;
 @Injectable()
 export class SessionRows {
   private readonly logger = new Logger('SessionRows');
+  /** Whether keys are renewed, so that a key may be one a renewal replaced. */
+  private readonly renewals: boolean;
 
   constructor(
     private readonly store: TimedStore,
     private readonly codec: SessionCodec,
-  ) {}
+    @Inject(RESOLVED_SESSION_OPTIONS) options: ResolvedSessionOptions,
+  ) {
+    this.renewals = options.renewAfter !== undefined;
+  }
 
   /**
    * The live row under `key`, decoded, or `undefined` when there is none. A row whose content
@@ -42,7 +49,7 @@ export class SessionRows {
    * warning in the log.
    */
   async read(asked: string): Promise<DecodedRow | undefined> {
-    const row = await this.store.load(asked);
+    const row = await this.store.load(asked, this.renewals ? this.codec.aliasOf(asked) : undefined);
     if (row === undefined) return undefined;
     const key = row.key ?? asked;
     let decoded: DecodedSession | undefined;
@@ -100,7 +107,7 @@ export class SessionRows {
     graceUntil: Date,
   ): Promise<boolean> {
     const record = { data: this.codec.encode(newKey, json, expiresAt), expiresAt };
-    return this.store.renew(key, newKey, record, version, graceUntil);
+    return this.store.renew(key, newKey, record, version, graceUntil, this.codec.aliasOf(key));
   }
 
   /** Deletes the row `key` (only at `version`, when given); whether a row went. */

@@ -59,8 +59,12 @@ export interface SessionRecord {
  * The interface doubles as its DI token ({@link SessionStore} the symbol).
  */
 export interface SessionStore {
-  /** The live session under `key`; `undefined` when there is none or it has expired. */
-  load(key: string): Promise<StoredSession | undefined>;
+  /**
+   * The live session under `key`; `undefined` when there is none or it has expired. With
+   * `alias`, when no row holds `key`, the row a renewal left answering to `alias` while its grace
+   * lasts (see `renew()`), with its own `key` set.
+   */
+  load(key: string, alias?: string): Promise<StoredSession | undefined>;
   /**
    * Inserts a new row, at version 0. Rejects with {@link SessionKeyTakenError} when a row (live
    * or expired) already holds `key`, and stores nothing in that case.
@@ -100,11 +104,20 @@ export interface SessionStore {
   listByUser?(userId: string, now?: Date): Promise<UserSessionRow[]>;
   /**
    * Gives the row `key`, while it is at `version`, the key `newKey` and the data and expiry of
-   * `record` (its data signed for both), raising its version; `key` goes on answering `load()` with the row until
-   * `graceUntil`. Resolves `false`, changing nothing, when the row is gone or moved on. Optional:
-   * without it, `renewAfter` cannot be used.
+   * `record` (its data signed for both), raising its version; until `graceUntil`, `load()` given
+   * `alias` finds the row. `alias` is opaque to the store: a keyed hash of `key` that only the
+   * app can compute, so the store must keep it as given and never answer to `key` itself.
+   * Resolves `false`, changing nothing, when the row is gone or moved on. Optional: without it,
+   * `renewAfter` cannot be used.
    */
-  renew?(key: string, newKey: string, record: SessionRecord, version: number, graceUntil: Date): Promise<boolean>;
+  renew?(
+    key: string,
+    newKey: string,
+    record: SessionRecord,
+    version: number,
+    graceUntil: Date,
+    alias: string,
+  ): Promise<boolean>;
   /**
    * Throws when the store cannot work, so that the app says so at start (`SessionModule` calls it
    * once the app has bootstrapped): the TypeORM store's table is missing, say. Optional.

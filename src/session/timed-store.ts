@@ -32,8 +32,8 @@ export class TimedStore {
     );
   }
 
-  load(key: string): Promise<StoredSession | undefined> {
-    return this.call(() => this.store.load(key));
+  load(key: string, alias?: string): Promise<StoredSession | undefined> {
+    return this.call(() => this.store.load(key, alias));
   }
 
   /** Rejects with {@link SessionKeyTakenError} as the store does, for the caller to draw another key. */
@@ -58,10 +58,17 @@ export class TimedStore {
   }
 
   /** The store's `renew()`; `false` when the store cannot renew keys. */
-  renew(key: string, newKey: string, record: SessionRecord, version: number, graceUntil: Date): Promise<boolean> {
+  renew(
+    key: string,
+    newKey: string,
+    record: SessionRecord,
+    version: number,
+    graceUntil: Date,
+    alias: string,
+  ): Promise<boolean> {
     const store = this.store;
     if (!store.renew) return Promise.resolve(false);
-    return this.call(() => store.renew!(key, newKey, record, version, graceUntil));
+    return this.call(() => store.renew!(key, newKey, record, version, graceUntil, alias));
   }
 
   /** The store's `listByUser()`; `undefined` when the store keeps no user index. */

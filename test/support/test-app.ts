@@ -25,6 +25,9 @@ export interface RowEdit {
   expiresAt?: Date;
   version?: number;
   userId?: string;
+  /** A key made to answer for the row as a renewed one would, until `previousUntil`. */
+  previousKey?: string;
+  previousUntil?: Date;
 }
 
 export interface TestApp {
@@ -143,17 +146,26 @@ async function editRedisRow(redis: TestRedis, key: string, edit: RowEdit): Promi
     info[0] = edit.userId;
     fields.push('i', JSON.stringify(info));
   }
-  await redis.raw(key, ['HSET', key, ...fields]);
+  if (edit.previousKey !== undefined) {
+    const pointer = key.slice(0, -SESSION_KEY_LENGTH) + edit.previousKey;
+    await redis.raw(pointer, ['HSET', pointer, 'm', key.slice(-SESSION_KEY_LENGTH)]);
+    await redis.raw(pointer, ['PEXPIREAT', pointer, String(edit.previousUntil!.getTime())]);
+  }
+  if (fields.length > 0) await redis.raw(key, ['HSET', key, ...fields]);
   if (edit.expiresAt !== undefined) await redis.raw(key, ['PEXPIREAT', key, String(edit.expiresAt.getTime())]);
 }
+
+const SESSION_KEY_LENGTH = 32;
+const sqlTime = (time: Date) => time.toISOString().replace('T', ' ').replace('Z', '');
 
 async function editSqlRow(dataSource: DataSource, cache: TestRedis | undefined, key: string, edit: RowEdit) {
   const columns: [string, unknown][] = [];
   if (edit.data !== undefined) columns.push(['session_data', edit.data]);
   if (edit.version !== undefined) columns.push(['version', edit.version]);
-  if (edit.expiresAt !== undefined)
-    columns.push(['expire_date', edit.expiresAt.toISOString().replace('T', ' ').replace('Z', '')]);
+  if (edit.expiresAt !== undefined) columns.push(['expire_date', sqlTime(edit.expiresAt)]);
   if (edit.userId !== undefined) columns.push(['user_id', edit.userId]);
+  if (edit.previousKey !== undefined) columns.push(['previous_key', edit.previousKey]);
+  if (edit.previousUntil !== undefined) columns.push(['previous_until', sqlTime(edit.previousUntil)]);
   const set = columns.map(([column]) => `${column} = ?`).join(', ');
   await dataSource.query(`UPDATE session SET ${set} WHERE session_key = ?`, [...columns.map(([, v]) => v), key]);
   // An edit of the table, the truth: a cache in front forgets the row, as after a write.

@@ -62,13 +62,7 @@ export class CachedSessionStore implements SessionStore {
   readonly listByUser?: (userId: string, now?: Date) => Promise<UserSessionRow[]>;
   readonly clearExpiredInBatches?: (now: Date, batchSize: number) => AsyncIterable<number>;
   readonly checkReady?: () => Promise<void>;
-  readonly renew?: (
-    key: string,
-    newKey: string,
-    record: SessionRecord,
-    version: number,
-    graceUntil: Date,
-  ) => Promise<boolean>;
+  readonly renew?: SessionStore['renew'];
 
   private readonly redis: RedisConnection;
   private readonly prefix: string;
@@ -95,27 +89,27 @@ export class CachedSessionStore implements SessionStore {
     if (primary.checkReady) this.checkReady = primary.checkReady.bind(primary);
     if (primary.renew) {
       const renew = primary.renew.bind(primary);
-      this.renew = async (key, newKey, record, version, graceUntil) => {
-        const renewed = await renew(key, newKey, record, version, graceUntil);
+      this.renew = async (key, newKey, record, version, graceUntil, alias) => {
+        const renewed = await renew(key, newKey, record, version, graceUntil, alias);
         if (renewed) await this.invalidate(key);
         return renewed;
       };
     }
   }
 
-  async load(key: string): Promise<StoredSession | undefined> {
-    if (!this.guard.mayRead(key)) return this.primary.load(key);
+  async load(key: string, alias?: string): Promise<StoredSession | undefined> {
+    if (!this.guard.mayRead(key)) return this.primary.load(key, alias);
     const lease = `${LEASE_PREFIX}${++leases}`;
     let cached: Record<string, string>;
     try {
       cached = hashReply(await this.cache(CACHE_READ, key, [lease, String(LEASE_MS)]));
     } catch (error) {
       this.guard.failed(error);
-      return this.primary.load(key);
+      return this.primary.load(key, alias);
     }
     const hit = storedFromHash(cached, Date.now());
     if (hit) return hit;
-    const row = await this.primary.load(key);
+    const row = await this.primary.load(key, alias);
     // An empty reply is the lease just taken; a lease of another reader's is left to it.
     const leased = Object.keys(cached).length === 0;
     if (leased && row && row.key === undefined) {

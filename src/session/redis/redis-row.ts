@@ -21,7 +21,7 @@ export function decodeInfo(field: string | undefined): SessionInfo | undefined {
   }
 }
 
-/** A row's hash: a live session's fields, or `m` alone for a key a renewal replaced. */
+/** A row's hash: a live session's fields, or `m` alone under the alias of a key a renewal replaced. */
 export type RowHash = Partial<Record<'d' | 'e' | 'v' | 'i' | 'k' | 'm', string>>;
 
 /**

@@ -1,8 +1,8 @@
 import { redisScript } from './redis-connection.js';
 
 // A row is a hash: d (signed data), e (expiry, ms since the epoch), v (version), i (info, JSON),
-// k (when a renewal issued the key, ms). A key a renewal replaced holds only m, the key it moved
-// to, until its grace ends. Redis itself removes a row at its expiry (PEXPIREAT).
+// k (when a renewal issued the key, ms). The alias of a key a renewal replaced holds only m, the
+// key the row moved to, until its grace ends. Redis itself removes a row at its expiry (PEXPIREAT).
 
 /**
  * Creates a row unless the key holds anything. ARGV: data, expiry, version, info, key issued, and
@@ -38,15 +38,11 @@ redis.call('DEL', KEYS[1])
 return row[2] or ''
 `);
 
-/**
- * Turns a row still at a version into a pointer to the key it was renewed to, gone at the end of
- * the grace. ARGV: expected version, new key, grace end.
- */
-export const RETIRE_ROW = redisScript(`
-if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+/** Makes an alias point to the key a row was renewed to, until the grace ends. ARGV: new key, grace end. */
+export const POINT_TO_ROW = redisScript(`
 redis.call('DEL', KEYS[1])
-redis.call('HSET', KEYS[1], 'm', ARGV[2])
-redis.call('PEXPIREAT', KEYS[1], ARGV[3])
+redis.call('HSET', KEYS[1], 'm', ARGV[1])
+redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return 1
 `);
 

@@ -11,7 +11,7 @@ import {
 import { DEFAULT_STATEMENT_TIMEOUT } from '../typeorm/store-options.js';
 import { hashReply, RedisConnection, type RedisLike } from './redis-connection.js';
 import { decodeInfo, encodeInfo, rowArgs, storedFromHash, type RowHash } from './redis-row.js';
-import { CREATE_ROW, DELETE_ROW, INDEX_SESSION, RETIRE_ROW, UPDATE_ROW } from './redis-scripts.js';
+import { CREATE_ROW, DELETE_ROW, INDEX_SESSION, POINT_TO_ROW, UPDATE_ROW } from './redis-scripts.js';
 
 /** Options of `RedisSessionStore`. */
 export interface RedisSessionStoreOptions {
@@ -60,12 +60,14 @@ export class RedisSessionStore implements SessionStore {
     this.redis.onError((error) => this.logConnectionError(error));
   }
 
-  async load(key: string): Promise<StoredSession | undefined> {
-    const hash = await this.hash(key);
-    if (hash.m === undefined) return storedFromHash(hash, Date.now());
-    // A key in its grace after a renewal: the row is under the key it moved to.
-    const stored = storedFromHash(await this.hash(hash.m), Date.now());
-    return stored && { ...stored, key: hash.m };
+  async load(key: string, alias?: string): Promise<StoredSession | undefined> {
+    const row = storedFromHash(await this.hash(key), Date.now());
+    if (row || alias === undefined) return row;
+    // Perhaps a key in its grace after a renewal: its alias names the key the row moved to.
+    const movedTo = (await this.hash(alias)).m;
+    if (movedTo === undefined) return undefined;
+    const stored = storedFromHash(await this.hash(movedTo), Date.now());
+    return stored && { ...stored, key: movedTo };
   }
 
   async create(key: string, record: SessionRecord): Promise<void> {
@@ -151,25 +153,30 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /**
-   * Writes the row under `newKey` first, then turns `key` into a pointer to it, if `key` is still
-   * at `version`; when it is not, the new row goes again. The two keys may live on different
-   * nodes of a cluster, hence two steps; a process that stops between them leaves a row no
-   * cookie names, which expires.
+   * Writes the row under `newKey` and a pointer to it under `alias` (gone at the end of the
+   * grace), then deletes the row `key` if it is still at `version`; when it is not, the new row
+   * and the pointer go again. The keys may live on different nodes of a cluster, hence steps; a
+   * process that stops between them leaves a row no cookie names, which expires.
    */
-  async renew(key: string, newKey: string, record: SessionRecord, version: number, graceUntil: Date): Promise<boolean> {
+  async renew(
+    key: string,
+    newKey: string,
+    record: SessionRecord,
+    version: number,
+    graceUntil: Date,
+    alias: string,
+  ): Promise<boolean> {
     const current = await this.hash(key);
     if (current.v !== String(version)) return false;
     const renewed = { ...record, info: decodeInfo(current.i) };
     await this.indexUser(newKey, renewed);
     const args = rowArgs({ ...renewed, version: nextSessionVersion(version), keyIssuedAt: new Date() });
     if ((await this.redis.run(CREATE_ROW, [this.rowKey(newKey)], args)) !== 1) return false;
-    const retired = await this.redis.run(
-      RETIRE_ROW,
-      [this.rowKey(key)],
-      [String(version), newKey, String(graceUntil.getTime())],
-    );
-    if (retired === 1) return true;
-    await this.redis.send(this.rowKey(newKey), ['DEL', this.rowKey(newKey)]);
+    const pointer = this.rowKey(alias);
+    await this.redis.run(POINT_TO_ROW, [pointer], [newKey, String(graceUntil.getTime())]);
+    const retired = await this.redis.run(DELETE_ROW, [this.rowKey(key)], [String(version)]);
+    if (typeof retired === 'string') return true;
+    await Promise.all([pointer, this.rowKey(newKey)].map((gone) => this.redis.send(gone, ['DEL', gone])));
     return false;
   }
 

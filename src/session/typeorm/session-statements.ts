@@ -43,8 +43,11 @@ export interface Statements {
   load: string;
   /** A SELECT of up to `count` keys at once, naming each row's key. */
   loadMany: (count: number) => string;
-  /** The parameters of `load` (one key) or `loadMany` (several), at `now` (UTC text). */
-  loadParameters: (keys: string[], now: string) => unknown[];
+  /**
+   * The parameters of `load` (one key) or `loadMany` (several), with the alias each key may
+   * answer to after a renewal (`null`: none), at `now` (UTC text).
+   */
+  loadParameters: (keys: string[], aliases: (string | null)[], now: string) => unknown[];
   exists: string;
   insert: string;
   /** An INSERT of `count` rows in one statement. */
@@ -107,8 +110,8 @@ export function buildStatements(dataSource: DataSource, meta: EntityMetadata, re
   const next = `CASE WHEN ${version} >= ${MAX_SESSION_VERSION} THEN 0 ELSE ${version} + 1 END`;
   const list = (from: number, count: number) => Array.from({ length: count }, (_, i) => p(from + i)).join(', ');
   return {
-    // With renewals a row answers to its key, and to the key a renewal replaced while that one's
-    // grace lasts: parameters (key, key, now, now), and (…keys, …keys, now, now).
+    // With renewals a row answers to its key, and to the alias of the key a renewal replaced
+    // while that one's grace lasts: parameters (key, alias, now, now), and (…keys, …aliases, now, now).
     load: renewedKeys
       ? `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE (${key} = ${p(0)} OR ` +
         `(${previous} = ${p(1)} AND ${previousUntil} > ${p(2)})) AND ${expires} > ${p(3)}`
@@ -119,7 +122,9 @@ export function buildStatements(dataSource: DataSource, meta: EntityMetadata, re
           `(${previous} IN (${list(count, count)}) AND ${previousUntil} > ${p(2 * count)})) AND ${expires} > ${p(2 * count + 1)}`
         : `SELECT ${key} AS session_key, ${selected} FROM ${table} WHERE ${key} IN (${list(0, count)}) AND ${expires} > ${p(count)}`,
     ),
-    loadParameters: renewedKeys ? (keys, now) => [...keys, ...keys, now, now] : (keys, now) => [...keys, now],
+    loadParameters: renewedKeys
+      ? (keys, aliases, now) => [...keys, ...aliases, now, now]
+      : (keys, _aliases, now) => [...keys, now],
     renew:
       `UPDATE ${table} SET ${key} = ${p(0)}, ${data} = ${p(1)}, ${previous} = ${p(2)}, ${previousUntil} = ${p(3)}, ` +
       `${issued} = ${p(4)}, ${expires} = ${p(5)}, ${version} = ${next} WHERE ${key} = ${p(6)} AND ${version} = ${p(7)}`,

@@ -24,7 +24,10 @@ export interface SessionRow {
   userAgent: string | null;
   /** When the key was issued by a renewal; `null` when it is the key the session began with. */
   keyIssuedAt: Date | null;
-  /** The key a renewal replaced, which works until `previousUntil` (the grace). */
+  /**
+   * The alias of the key a renewal replaced (a keyed hash of it, never the key), which reaches
+   * the row until `previousUntil` (the grace).
+   */
   previousKey: string | null;
   previousUntil: Date | null;
 }

@@ -34,6 +34,12 @@ function infoValues(info: SessionInfo | undefined): InfoValues {
   return [info.userId, utc(info.createdAt), utc(info.lastSeenAt), info.ip, info.userAgent];
 }
 
+/** A key a load asks for, with the alias it may answer to after a renewal. */
+interface KeyAsked {
+  key: string;
+  alias: string | undefined;
+}
+
 /** The most keys or rows one batched statement carries. */
 const MAX_BATCH = 100;
 /** Above this share of expired rows, a MySQL cleanup walks the key instead of the expiry index. */
@@ -57,7 +63,7 @@ export class TypeOrmSessionStore implements SessionStore {
   private readonly batches: SessionBatches;
   private runner: StatementRunner | undefined;
   private transactionRunner: TransactionRunner | undefined;
-  private readonly loads: TurnBatcher<string, LoadedRow | undefined> | undefined;
+  private readonly loads: TurnBatcher<KeyAsked, LoadedRow | undefined> | undefined;
   private readonly inserts: TurnBatcher<NewRow, Error | undefined> | undefined;
   private readonly updates: TurnBatcher<ChangedRow, boolean> | undefined;
 
@@ -96,8 +102,9 @@ export class TypeOrmSessionStore implements SessionStore {
     return this.checkTable();
   }
 
-  async load(key: string): Promise<StoredSession | undefined> {
-    const row = this.loads ? await this.loads.add(key) : (await this.loadRows([key]))[0];
+  async load(key: string, alias?: string): Promise<StoredSession | undefined> {
+    const asked = { key, alias };
+    const row = this.loads ? await this.loads.add(asked) : (await this.loadRows([asked]))[0];
     if (!row) return undefined;
     const stored = this.stored(row);
     if (row.session_key !== undefined && row.session_key !== key) stored.key = row.session_key;
@@ -168,13 +175,20 @@ export class TypeOrmSessionStore implements SessionStore {
     return { live: number(all) - number(expired), expired: number(expired) };
   }
 
-  async renew(key: string, newKey: string, record: SessionRecord, version: number, graceUntil: Date): Promise<boolean> {
+  async renew(
+    key: string,
+    newKey: string,
+    record: SessionRecord,
+    version: number,
+    graceUntil: Date,
+    alias: string,
+  ): Promise<boolean> {
     const now = utc(new Date());
     try {
       const { affected } = await this.run(this.sql.renew, [
         newKey,
         record.data,
-        key,
+        alias,
         utc(graceUntil),
         now,
         // The data is signed for this expiry.
@@ -212,25 +226,31 @@ export class TypeOrmSessionStore implements SessionStore {
     return stored;
   }
 
-  /** The live rows under `keys`, in their order; one statement. */
-  private async loadRows(keys: string[]): Promise<(LoadedRow | undefined)[]> {
+  /** The live rows under the keys `asked`, in their order, else those their aliases name; one statement. */
+  private async loadRows(asked: KeyAsked[]): Promise<(LoadedRow | undefined)[]> {
     const now = utc(new Date());
-    if (keys.length === 1) {
-      const { records = [] } = await this.run(this.sql.load, this.sql.loadParameters(keys, now));
+    const keys = asked.map(({ key }) => key);
+    // No alias, no match: `previous_key = NULL` holds for no row.
+    const aliases = asked.map(({ alias }) => alias ?? null);
+    if (asked.length === 1) {
+      const { records = [] } = await this.run(this.sql.load, this.sql.loadParameters(keys, aliases, now));
       // Its own row first, should the key also be another row's renewed one.
       const rows = records as LoadedRow[];
-      return [rows.find((row) => row.session_key === keys[0]) ?? rows.find((row) => row.previous_key === keys[0])];
+      const [{ key, alias }] = asked;
+      return [rows.find((row) => row.session_key === key) ?? rows.find((row) => alias && row.previous_key === alias)];
     }
-    const { records = [] } = await this.run(this.sql.loadMany(keys.length), this.sql.loadParameters(keys, now));
+    const sql = this.sql.loadMany(asked.length);
+    const { records = [] } = await this.run(sql, this.sql.loadParameters(keys, aliases, now));
     const byKey = new Map<string, LoadedRow>();
+    const byAlias = new Map<string, LoadedRow>();
     const nowTime = Date.now();
     for (const row of records as LoadedRow[]) {
-      // A row answers to its renewed key only while the grace lasts.
+      byKey.set(row.session_key!, row);
+      // A row answers to its alias only while the grace lasts.
       const graceLasts = row.previous_until != null && this.readExpiry(row.previous_until).getTime() > nowTime;
-      if (row.previous_key && graceLasts && !byKey.has(row.previous_key)) byKey.set(row.previous_key, row);
+      if (row.previous_key && graceLasts) byAlias.set(row.previous_key, row);
     }
-    for (const row of records as LoadedRow[]) byKey.set(row.session_key!, row);
-    return keys.map((key) => byKey.get(key));
+    return asked.map(({ key, alias }) => byKey.get(key) ?? (alias === undefined ? undefined : byAlias.get(alias)));
   }
 
   // Both made on first use: the driver's pool exists once the data source is initialised.

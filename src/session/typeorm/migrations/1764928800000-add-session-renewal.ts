@@ -3,7 +3,8 @@ import { migrationName } from './migration-name.js';
 
 /**
  * The migration that adds what a key renewal (`renewAfter`) needs: when the key was issued, and
- * the key it replaced with how long that one still works (the grace), indexed for its lookups.
+ * the alias of the key it replaced (see `SessionCodec.aliasOf`) with how long that one still
+ * works (the grace), indexed for its lookups.
  */
 export function addSessionRenewalMigration(table: string): new () => MigrationInterface {
   return class AddSessionRenewal implements MigrationInterface {
