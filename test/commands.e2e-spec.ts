@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,14 +10,24 @@ import { connectTestRedis, testRedisUrl } from './support/redis.js';
 
 const run = promisify(execFile);
 
-/** Starts the built server; resolves with its output once it listens or exits. */
-function startServer(env: Record<string, string>): Promise<{ code: number | null; output: string; stop(): void }> {
+/**
+ * Starts the built server (or `command`, in a process group of its own); resolves with its output
+ * once it listens or exits.
+ */
+function startServer(
+  env: Record<string, string>,
+  command = [process.execPath, 'dist/src/main.js'],
+): Promise<{ code: number | null; output: string; stop(): void }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['dist/src/main.js'], {
+    const child = spawn(command[0], command.slice(1), {
       env: { ...process.env, PORT: '0', NO_COLOR: '1', ...env },
+      detached: true,
     });
     let output = '';
-    const settle = (code: number | null) => resolve({ code, output, stop: () => child.kill() });
+    const stop = () => {
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGTERM');
+    };
+    const settle = (code: number | null) => resolve({ code, output, stop });
     const collect = (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Listening on')) settle(null);
@@ -57,6 +67,23 @@ describe('the commands of the README', () => {
   it('npm run migration:run brings the database that DATABASE_URL names up to date', () => {
     expect(tables(join(folder, 'cli.sqlite'))).toEqual(expect.arrayContaining(['session', 'migrations']));
   });
+
+  it('npm start builds the demo with the Nest CLI, its views copied as assets, and serves it', async () => {
+    const file = join(folder, 'start.sqlite');
+    const server = await startServer({ DATABASE_URL: `sqlite:${file}`, NODE_ENV: 'development' }, ['npm', 'start']);
+    try {
+      const url = /Listening on (http:\/\/localhost:\d+\/)/.exec(server.output)?.[1];
+      expect(url).toBeDefined();
+      // npm echoes the script it runs: the Nest CLI's, with nest-cli.json's assets.
+      expect(server.output).toMatch(/^> .*\bnest start$/m);
+      expect(readdirSync('dist/src/blog/views').sort()).toEqual(readdirSync('src/blog/views').sort());
+      const form = await fetch(`${url}lousy-login/`);
+      expect(form.status).toBe(200);
+      expect(await form.text()).toMatch(/<form method="post"[\s\S]*name="csrfmiddlewaretoken"/);
+    } finally {
+      server.stop();
+    }
+  }, 180_000);
 
   it('the server migrates a fresh SQLite database at start and listens', async () => {
     const file = join(folder, 'server.sqlite');

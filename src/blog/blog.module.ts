@@ -15,7 +15,7 @@ import { UserSerializer } from './passport/user.serializer.js';
 import { SessionViewsController } from './session-views.controller.js';
 import { SessionsPageController } from './sessions-page.controller.js';
 
-/** Where the demo's Handlebars templates are (copied beside the build by scripts/build.mjs). */
+/** Where the demo's Handlebars templates are (copied beside the build as assets by `nest build`, see nest-cli.json). */
 export const BLOG_VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url));
 
 /**
