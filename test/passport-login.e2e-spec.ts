@@ -65,6 +65,14 @@ describe.each(testBackends())("the demo's Passport login on %s", (db) => {
     expect((await t.rows()).map((row) => row.session_key)).toEqual([key]);
   });
 
+  it("keeps the visitor's data through the login, under the new key, as Django's login() does", async () => {
+    const before = sessionCookie(await t.http().get('/bench/put?k=cart&v=3')).value;
+    await t.http().get('/bench/put?k=color&v=blue').set('Cookie', withKey(before)).expect(200);
+    const { key } = await logIn([withKey(before)]);
+    const data = await t.http().get('/bench/get').set('Cookie', withKey(key)).expect(200);
+    expect(data.body).toEqual({ cart: '3', color: 'blue', passport: { user: 'root' } });
+  });
+
   it('reads the session with one query on its routes, and leaves the other routes lazy', async () => {
     const { key } = await logIn();
     t.queries.reset();

@@ -24,7 +24,8 @@ export const BLOG_VIEWS_DIR = fileURLToPath(new URL('./views/', import.meta.url)
  * point.
  */
 @Module({
-  imports: [PassportModule.register({ session: true })],
+  // keepSessionInfo: the login keeps the visitor's data under the new key, as Django's login() does.
+  imports: [PassportModule.register({ session: true, keepSessionInfo: true })],
   controllers: [
     SessionViewsController,
     LousyLoginController,
