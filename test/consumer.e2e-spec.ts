@@ -42,14 +42,25 @@ function storedKeys(file: string): string[] {
   }
 }
 
-/** The library packed once, for every consumer app below. */
+/** The library packed once, and the consumer apps below that install it. */
 const dir = mkdtempSync(join(tmpdir(), 'nest-sessions-consumer-'));
+const apps = { esm: join(dir, 'app'), cjs: join(dir, 'app-cjs') };
 const timings = new StepTimings();
-let tarball = '';
 let files: string[] = [];
+let built: Record<keyof typeof apps, Promise<void>>;
 
 beforeAll(async () => {
-  ({ tarball, files } = await timings.step('pack', () => packLibrary(dir)));
+  const packed = await timings.step('pack', () => packLibrary(dir));
+  files = packed.files;
+  copyConsumer('test/consumer', apps.esm);
+  writeReadmeBlocks(join(apps.esm, 'src/readme'));
+  copyConsumer('test/consumer-cjs', apps.cjs);
+  // The apps install and build side by side; each describe below waits for its own.
+  built = {
+    esm: installAndBuild(apps.esm, packed.tarball, timings, 'esm'),
+    cjs: installAndBuild(apps.cjs, packed.tarball, timings, 'cjs'),
+  };
+  for (const build of Object.values(built)) build.catch(() => {});
 }, 120_000);
 
 afterAll(() => {
@@ -76,13 +87,9 @@ it('packs the built library, its README and LICENSE, and nothing else', () => {
  * code blocks, started, and driven over HTTP.
  */
 describe('the packed library in an app of its own', () => {
-  const app = join(dir, 'app');
+  const app = apps.esm;
 
-  beforeAll(async () => {
-    copyConsumer('test/consumer', app);
-    writeReadmeBlocks(join(app, 'src/readme'));
-    await installAndBuild(app, tarball, timings, 'esm');
-  }, 300_000);
+  beforeAll(() => built.esm, 300_000);
 
   it("uses the app's own Nest, TypeORM and driver: no second copy inside the package", () => {
     expect(existsSync(join(app, 'node_modules/nest-sessions/node_modules'))).toBe(false);
@@ -129,5 +136,53 @@ describe('the packed library in an app of its own', () => {
       child.kill();
     }
     expect(storedKeys(file)).toEqual([]);
+  }, 30_000);
+});
+
+/**
+ * The same tarball in a CommonJS app (`test/consumer-cjs/`: no `"type": "module"`, compiled by
+ * `tsc` to `require()` calls), which loads the package, and Nest itself, through Node's
+ * require(esm).
+ */
+describe('the packed library in a CommonJS app', () => {
+  const app = apps.cjs;
+
+  beforeAll(() => built.cjs, 300_000);
+
+  it('is built to CommonJS: the package is loaded with require()', () => {
+    const main = readFileSync(join(app, 'dist/main.js'), 'utf8');
+    expect(main).toMatch(/require\("nest-sessions"\)/);
+    expect(main).not.toMatch(/^import /m);
+  });
+
+  it('sets and reads back a value, changes the key at login, checks it in a guard, and ends the session at logout', async () => {
+    const file = join(dir, 'cjs.sqlite');
+    const { url, child } = await startConsumer(app, { DATABASE_URL: `sqlite:${file}` });
+    try {
+      const first = await send(`${url}/cart/add?item=tea`);
+      const key = cookieOf(first)!;
+      expect(await first.json()).toEqual({ cart: ['tea'] });
+      expect(await (await send(`${url}/cart/add?item=jam`, key)).json()).toEqual({ cart: ['tea', 'jam'] });
+      expect(await (await send(`${url}/cart`, key)).json()).toEqual({ cart: ['tea', 'jam'], user: null });
+      expect((await send(`${url}/account`, key)).status).toBe(403);
+
+      const login = await send(`${url}/login?user=ann`, key, 'POST');
+      expect(login.status).toBe(200);
+      const loggedIn = cookieOf(login)!;
+      expect(loggedIn).not.toBe(key);
+      expect(storedKeys(file)).toEqual([loggedIn]);
+      expect(await (await send(`${url}/cart`, key)).json()).toEqual({ cart: [], user: null });
+      expect(await (await send(`${url}/account`, loggedIn)).json()).toEqual({ user: 'ann', items: 2 });
+
+      const logout = await send(`${url}/logout`, loggedIn, 'POST');
+      expect(logout.status).toBe(200);
+      expect(logout.headers.get('set-cookie')).toMatch(
+        /^sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0/,
+      );
+      expect((await send(`${url}/account`, loggedIn)).status).toBe(403);
+      expect(storedKeys(file)).toEqual([]);
+    } finally {
+      child.kill();
+    }
   }, 30_000);
 });

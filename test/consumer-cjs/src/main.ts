@@ -1,0 +1,111 @@
+// A CommonJS module: `tsc` compiles each import below to a `require()`, and Node loads the ESM
+// packages (nest-sessions, Nest itself) through require(esm).
+import 'reflect-metadata';
+import {
+  Controller,
+  ForbiddenException,
+  Get,
+  HttpCode,
+  Injectable,
+  Module,
+  Post,
+  Query,
+  UseGuards,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { loadSession, RequestSession, Session, SessionEntity, sessionMigrations, SessionModule } from 'nest-sessions';
+
+/** The shape of this app's session data. */
+interface CartData {
+  cart: string[];
+  user?: string;
+}
+type CartSession = RequestSession<CartData>;
+
+/** Lets in requests whose session names a user; says no otherwise. */
+@Injectable()
+class SignedIn implements CanActivate {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const session = await loadSession<CartData>(context);
+    if (session.get('user') === undefined) throw new ForbiddenException('sign in first');
+    return true;
+  }
+}
+
+@Controller()
+class CartController {
+  @Get('cart/add')
+  add(@Session() session: CartSession, @Query('item') item: string) {
+    session.set('cart', [...session.get('cart', []), item]);
+    return { cart: session.get('cart') };
+  }
+
+  @Get('cart')
+  cart(@Session() session: CartSession) {
+    return { cart: session.get('cart', []), user: session.get('user') ?? null };
+  }
+
+  @Post('login')
+  @HttpCode(200)
+  login(@Session() session: CartSession, @Query('user') user: string) {
+    session.cycleKey();
+    session.set('user', user);
+    return { user };
+  }
+
+  @Post('logout')
+  @HttpCode(200)
+  logout(@Session() session: CartSession) {
+    session.flush();
+    return { user: null };
+  }
+
+  @Get('account')
+  @UseGuards(SignedIn)
+  account(@Session() session: CartSession) {
+    return { user: session.get('user'), items: session.get('cart', []).length };
+  }
+}
+
+/** Never called: it shows that the declared shape is enforced here too. */
+export function wrongTypeDoesNotCompile(session: CartSession): void {
+  // @ts-expect-error `cart` holds strings
+  session.set('cart', [1]);
+}
+
+/** The data source of `url`, `sqlite:path/to/file`, with the package's entity and migrations. */
+function database(url: string): TypeOrmModuleOptions {
+  const file = /^sqlite:(.+)$/.exec(url)?.[1];
+  if (!file) throw new Error(`DATABASE_URL: expected sqlite:path/to/file, got ${url}`);
+  return {
+    type: 'better-sqlite3',
+    database: file,
+    entities: [SessionEntity],
+    migrations: sessionMigrations,
+    migrationsRun: true,
+  };
+}
+
+@Module({
+  imports: [
+    TypeOrmModule.forRoot(database(process.env.DATABASE_URL ?? 'sqlite::memory:')),
+    SessionModule.forRoot({ secret: process.env.SESSION_SECRET }),
+  ],
+  controllers: [CartController],
+  providers: [SignedIn],
+})
+class AppModule {}
+
+async function main(): Promise<void> {
+  const app = await NestFactory.create(AppModule, { logger: ['error', 'warn'] });
+  await app.listen(0, '127.0.0.1');
+  console.log(`Listening on ${await app.getUrl()}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
