@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -12,6 +13,7 @@ import {
   startConsumer,
   StepTimings,
 } from './support/consumer-app.js';
+import { testDatabases, testDataSourceOptions, type TestDatabase } from './support/databases.js';
 
 /**
  * The README's TypeScript blocks, one module each, beside the app, so that its type-check holds
@@ -139,12 +141,40 @@ describe('the packed library in an app of its own', () => {
   }, 30_000);
 });
 
+/** Where the CommonJS app keeps its sessions in a run, and the session keys stored there. */
+interface ConsumerBackend {
+  env: Record<string, string>;
+  keys(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** The backends the suite has: SQLite always, MariaDB when it answers. */
+const consumerBackends: Record<TestDatabase, () => Promise<ConsumerBackend>> = {
+  sqlite: async () => {
+    const file = join(dir, 'cjs.sqlite');
+    return { env: { DATABASE_URL: `sqlite:${file}` }, keys: async () => storedKeys(file), close: async () => {} };
+  },
+  mariadb: async () => {
+    const { url } = (await testDataSourceOptions('mariadb')) as { url: string };
+    const connection = await mysql.createConnection({ uri: url });
+    return {
+      env: { DATABASE_URL: url },
+      keys: async () => {
+        const [rows] = await connection.query<RowDataPacket[]>('SELECT session_key FROM session');
+        return rows.map((row) => row.session_key as string);
+      },
+      close: () => connection.end(),
+    };
+  },
+};
+
 /**
  * The same tarball in a CommonJS app (`test/consumer-cjs/`: no `"type": "module"`, compiled by
  * `tsc` to `require()` calls), which loads the package, and Nest itself, through Node's
- * require(esm).
+ * require(esm). The app pins the lowest versions of Nest, @nestjs/typeorm and TypeORM that the
+ * peer dependencies allow.
  */
-describe('the packed library in a CommonJS app', () => {
+describe('the packed library in a CommonJS app, on the lowest supported Nest and TypeORM', () => {
   const app = apps.cjs;
 
   beforeAll(() => built.cjs, 300_000);
@@ -155,34 +185,50 @@ describe('the packed library in a CommonJS app', () => {
     expect(main).not.toMatch(/^import /m);
   });
 
-  it('sets and reads back a value, changes the key at login, checks it in a guard, and ends the session at logout', async () => {
-    const file = join(dir, 'cjs.sqlite');
-    const { url, child } = await startConsumer(app, { DATABASE_URL: `sqlite:${file}` });
-    try {
-      const first = await send(`${url}/cart/add?item=tea`);
-      const key = cookieOf(first)!;
-      expect(await first.json()).toEqual({ cart: ['tea'] });
-      expect(await (await send(`${url}/cart/add?item=jam`, key)).json()).toEqual({ cart: ['tea', 'jam'] });
-      expect(await (await send(`${url}/cart`, key)).json()).toEqual({ cart: ['tea', 'jam'], user: null });
-      expect((await send(`${url}/account`, key)).status).toBe(403);
-
-      const login = await send(`${url}/login?user=ann`, key, 'POST');
-      expect(login.status).toBe(200);
-      const loggedIn = cookieOf(login)!;
-      expect(loggedIn).not.toBe(key);
-      expect(storedKeys(file)).toEqual([loggedIn]);
-      expect(await (await send(`${url}/cart`, key)).json()).toEqual({ cart: [], user: null });
-      expect(await (await send(`${url}/account`, loggedIn)).json()).toEqual({ user: 'ann', items: 2 });
-
-      const logout = await send(`${url}/logout`, loggedIn, 'POST');
-      expect(logout.status).toBe(200);
-      expect(logout.headers.get('set-cookie')).toMatch(
-        /^sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0/,
-      );
-      expect((await send(`${url}/account`, loggedIn)).status).toBe(403);
-      expect(storedKeys(file)).toEqual([]);
-    } finally {
-      child.kill();
+  it('runs on the lowest versions the peer dependencies allow', () => {
+    const installed = (name: string) =>
+      (JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+        .version;
+    const peers = (JSON.parse(readFileSync('package.json', 'utf8')) as { peerDependencies: Record<string, string> })
+      .peerDependencies;
+    for (const name of ['@nestjs/common', '@nestjs/core', '@nestjs/typeorm', 'typeorm']) {
+      expect(`${name}@^${installed(name)}`).toBe(`${name}@${peers[name]}`);
     }
-  }, 30_000);
+  });
+
+  it.each(testDatabases())(
+    'on %s: sets and reads back a value, changes the key at login, checks it in a guard, and ends the session at logout',
+    async (db) => {
+      const backend = await consumerBackends[db]();
+      const { url, child } = await startConsumer(app, backend.env);
+      try {
+        const first = await send(`${url}/cart/add?item=tea`);
+        const key = cookieOf(first)!;
+        expect(await first.json()).toEqual({ cart: ['tea'] });
+        expect(await (await send(`${url}/cart/add?item=jam`, key)).json()).toEqual({ cart: ['tea', 'jam'] });
+        expect(await (await send(`${url}/cart`, key)).json()).toEqual({ cart: ['tea', 'jam'], user: null });
+        expect((await send(`${url}/account`, key)).status).toBe(403);
+
+        const login = await send(`${url}/login?user=ann`, key, 'POST');
+        expect(login.status).toBe(200);
+        const loggedIn = cookieOf(login)!;
+        expect(loggedIn).not.toBe(key);
+        expect(await backend.keys()).toEqual([loggedIn]);
+        expect(await (await send(`${url}/cart`, key)).json()).toEqual({ cart: [], user: null });
+        expect(await (await send(`${url}/account`, loggedIn)).json()).toEqual({ user: 'ann', items: 2 });
+
+        const logout = await send(`${url}/logout`, loggedIn, 'POST');
+        expect(logout.status).toBe(200);
+        expect(logout.headers.get('set-cookie')).toMatch(
+          /^sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0/,
+        );
+        expect((await send(`${url}/account`, loggedIn)).status).toBe(403);
+        expect(await backend.keys()).toEqual([]);
+      } finally {
+        child.kill();
+        await backend.close();
+      }
+    },
+    30_000,
+  );
 });

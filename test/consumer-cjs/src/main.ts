@@ -76,17 +76,16 @@ export function wrongTypeDoesNotCompile(session: CartSession): void {
   session.set('cart', [1]);
 }
 
-/** The data source of `url`, `sqlite:path/to/file`, with the package's entity and migrations. */
+/**
+ * The data source of `url` (`sqlite:path/to/file`, or `mysql://…` for MySQL/MariaDB), with the
+ * package's entity and migrations.
+ */
 function database(url: string): TypeOrmModuleOptions {
+  const session = { entities: [SessionEntity], migrations: sessionMigrations, migrationsRun: true };
   const file = /^sqlite:(.+)$/.exec(url)?.[1];
-  if (!file) throw new Error(`DATABASE_URL: expected sqlite:path/to/file, got ${url}`);
-  return {
-    type: 'better-sqlite3',
-    database: file,
-    entities: [SessionEntity],
-    migrations: sessionMigrations,
-    migrationsRun: true,
-  };
+  if (file) return { type: 'better-sqlite3', database: file, ...session };
+  if (/^(mysql|mariadb):\/\//.test(url)) return { type: 'mysql', url, timezone: 'Z', ...session };
+  throw new Error(`DATABASE_URL: expected sqlite:path/to/file or mysql://…, got ${url}`);
 }
 
 @Module({
