@@ -13,7 +13,8 @@ import {
   startConsumer,
   StepTimings,
 } from './support/consumer-app.js';
-import { testDatabases, testDataSourceOptions, type TestDatabase } from './support/databases.js';
+import { testBackends, testDataSourceOptions, type TestBackend } from './support/databases.js';
+import { connectTestRedis, testRedisUrl } from './support/redis.js';
 
 /**
  * The README's TypeScript blocks, one module each, beside the app, so that its type-check holds
@@ -148,8 +149,8 @@ interface ConsumerBackend {
   close(): Promise<void>;
 }
 
-/** The backends the suite has: SQLite always, MariaDB when it answers. */
-const consumerBackends: Record<TestDatabase, () => Promise<ConsumerBackend>> = {
+/** The backends the suite has: SQLite always; MariaDB, and Redis alone (`cache`), when they answer. */
+const consumerBackends: Record<Exclude<TestBackend, 'cached_db'>, () => Promise<ConsumerBackend>> = {
   sqlite: async () => {
     const file = join(dir, 'cjs.sqlite');
     return { env: { DATABASE_URL: `sqlite:${file}` }, keys: async () => storedKeys(file), close: async () => {} };
@@ -166,15 +167,23 @@ const consumerBackends: Record<TestDatabase, () => Promise<ConsumerBackend>> = {
       close: () => connection.end(),
     };
   },
+  cache: async () => {
+    const redis = await connectTestRedis('single');
+    return {
+      env: { REDIS_URL: testRedisUrl()!, REDIS_PREFIX: redis.prefix },
+      keys: async () => (await redis.keys()).map((key) => key.slice(redis.prefix.length)),
+      close: () => redis.close(),
+    };
+  },
 };
 
 /**
  * The same tarball in a CommonJS app (`test/consumer-cjs/`: no `"type": "module"`, compiled by
  * `tsc` to `require()` calls), which loads the package, and Nest itself, through Node's
- * require(esm). The app pins the lowest versions of Nest, @nestjs/typeorm and TypeORM that the
- * peer dependencies allow.
+ * require(esm). The app pins the lowest versions of Nest, @nestjs/typeorm, TypeORM and node-redis
+ * that the peer dependencies allow.
  */
-describe('the packed library in a CommonJS app, on the lowest supported Nest and TypeORM', () => {
+describe('the packed library in a CommonJS app, on the lowest supported Nest, TypeORM and node-redis', () => {
   const app = apps.cjs;
 
   beforeAll(() => built.cjs, 300_000);
@@ -194,12 +203,13 @@ describe('the packed library in a CommonJS app, on the lowest supported Nest and
     for (const name of ['@nestjs/common', '@nestjs/core', '@nestjs/typeorm', 'typeorm']) {
       expect(`${name}@^${installed(name)}`).toBe(`${name}@${peers[name]}`);
     }
+    expect(`redis@>=${installed('redis')}`).toBe(`redis@${peers.redis}`);
   });
 
-  it.each(testDatabases())(
+  it.each(testBackends().filter((backend) => backend !== 'cached_db'))(
     'on %s: sets and reads back a value, changes the key at login, checks it in a guard, and ends the session at logout',
-    async (db) => {
-      const backend = await consumerBackends[db]();
+    async (name) => {
+      const backend = await consumerBackends[name]();
       const { url, child } = await startConsumer(app, backend.env);
       try {
         const first = await send(`${url}/cart/add?item=tea`);

@@ -16,7 +16,16 @@ import {
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule, type TypeOrmModuleOptions } from '@nestjs/typeorm';
-import { loadSession, RequestSession, Session, SessionEntity, sessionMigrations, SessionModule } from 'nest-sessions';
+import {
+  loadSession,
+  RedisSessionStore,
+  RequestSession,
+  Session,
+  SessionEntity,
+  sessionMigrations,
+  SessionModule,
+} from 'nest-sessions';
+import { createClient } from 'redis';
 
 /** The shape of this app's session data. */
 interface CartData {
@@ -88,10 +97,26 @@ function database(url: string): TypeOrmModuleOptions {
   throw new Error(`DATABASE_URL: expected sqlite:path/to/file or mysql://…, got ${url}`);
 }
 
+/** A connected node-redis client of `url`; CommonJS has no top-level await, so the factory connects it. */
+async function connectedRedis(url: string) {
+  const client = createClient({ url, disableOfflineQueue: true });
+  client.on('error', (error: Error) => console.warn(`Redis: ${error.message}`));
+  await client.connect();
+  return client;
+}
+
 @Module({
   imports: [
     TypeOrmModule.forRoot(database(process.env.DATABASE_URL ?? 'sqlite::memory:')),
-    SessionModule.forRoot({ secret: process.env.SESSION_SECRET }),
+    SessionModule.forRootAsync({
+      useFactory: async () => ({
+        secret: process.env.SESSION_SECRET,
+        // REDIS_URL set: the sessions in Redis alone, under REDIS_PREFIX.
+        store: process.env.REDIS_URL
+          ? new RedisSessionStore(await connectedRedis(process.env.REDIS_URL), { prefix: process.env.REDIS_PREFIX })
+          : undefined,
+      }),
+    }),
   ],
   controllers: [CartController],
   providers: [SignedIn],
