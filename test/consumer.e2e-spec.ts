@@ -1,11 +1,20 @@
 import Database from 'better-sqlite3';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import mysql, { type RowDataPacket } from 'mysql2/promise';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import {
+  cookieOf,
+  copyConsumer,
+  installAndBuild,
+  packLibrary,
+  run,
+  send,
+  startConsumer,
+  StepTimings,
+} from './support/consumer-app.js';
+import { testBackends, testDataSourceOptions, type TestBackend } from './support/databases.js';
+import { connectTestRedis, testRedisUrl } from './support/redis.js';
 
 /**
  * The README's TypeScript blocks, one module each, beside the app, so that its type-check holds
@@ -22,7 +31,60 @@ function writeReadmeBlocks(folder: string): void {
     "import { Module } from '@nestjs/common';\n\n@Module({})\nexport class AppModule {}\n",
   );
 }
-const SECRET = 'consumer-secret-of-at-least-32-characters';
+
+/** The keys of the session rows in the SQLite file `file`. */
+function storedKeys(file: string): string[] {
+  const db = new Database(file, { readonly: true });
+  try {
+    return db
+      .prepare<[], { session_key: string }>('SELECT session_key FROM session')
+      .all()
+      .map((row) => row.session_key);
+  } finally {
+    db.close();
+  }
+}
+
+/** The library packed once, and the consumer apps below that install it. */
+const dir = mkdtempSync(join(tmpdir(), 'nest-sessions-consumer-'));
+const apps = { esm: join(dir, 'app'), cjs: join(dir, 'app-cjs') };
+const timings = new StepTimings();
+let files: string[] = [];
+let built: Record<keyof typeof apps, Promise<void>> | undefined;
+
+beforeAll(async () => {
+  const packed = await timings.step('pack', () => packLibrary(dir));
+  files = packed.files;
+  copyConsumer('test/consumer', apps.esm);
+  writeReadmeBlocks(join(apps.esm, 'src/readme'));
+  copyConsumer('test/consumer-cjs', apps.cjs);
+  // The apps install and build side by side; each describe below waits for its own.
+  built = {
+    esm: installAndBuild(apps.esm, packed.tarball, timings, 'esm'),
+    cjs: installAndBuild(apps.cjs, packed.tarball, timings, 'cjs'),
+  };
+  for (const build of Object.values(built)) build.catch(() => {});
+}, 120_000);
+
+afterAll(async () => {
+  // A build no test waited for (a run filtered with -t) must end before its folder goes.
+  await Promise.allSettled(Object.values(built ?? {}));
+  console.log(`consumer test steps (ms): ${JSON.stringify(timings.timings)}`);
+  rmSync(dir, { recursive: true, force: true });
+}, 300_000);
+
+it('packs the built library, its README and LICENSE, and nothing else', () => {
+  expect(files).toEqual(
+    expect.arrayContaining([
+      'package/dist/lib/index.js',
+      'package/dist/lib/index.d.ts',
+      'package/README.md',
+      'package/LICENSE',
+    ]),
+  );
+  expect(files.filter((file) => !/^package\/(dist\/lib\/|README\.md$|LICENSE$|package\.json$)/.test(file))).toEqual([]);
+  expect(files.filter((file) => /\.spec\.|\.ts$/.test(file) && !file.endsWith('.d.ts'))).toEqual([]);
+});
 
 /**
  * The library as another app gets it: packed, installed from the tarball into the small app of
@@ -30,62 +92,9 @@ const SECRET = 'consumer-secret-of-at-least-32-characters';
  * code blocks, started, and driven over HTTP.
  */
 describe('the packed library in an app of its own', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'nest-sessions-consumer-'));
-  const app = join(dir, 'app');
-  const timings: Record<string, number> = {};
-  let files: string[] = [];
+  const app = apps.esm;
 
-  async function step<T>(name: string, work: () => Promise<T>): Promise<T> {
-    const started = performance.now();
-    try {
-      return await work();
-    } finally {
-      timings[name] = Math.round(performance.now() - started);
-    }
-  }
-
-  beforeAll(async () => {
-    await step('pack', () => run('npm', ['pack', '--silent', '--pack-destination', dir], { cwd: process.cwd() }));
-    const tarball = join(
-      dir,
-      readdirSync(dir).find((file) => file.endsWith('.tgz'))!,
-    );
-    files = (await run('tar', ['tzf', tarball])).stdout.split('\n').filter(Boolean);
-    cpSync('test/consumer', app, { recursive: true, filter: (path) => !/node_modules|[/\\]dist$/.test(path) });
-    writeReadmeBlocks(join(app, 'src/readme'));
-    // From the npm cache this machine already holds; install scripts off, as better-sqlite3's
-    // would compile its addon again: the app gets the host's build of the same version instead.
-    await step('install', () =>
-      run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', tarball], { cwd: app }),
-    );
-    const version = (path: string) =>
-      (JSON.parse(readFileSync(join(path, 'package.json'), 'utf8')) as { version: string }).version;
-    const host = 'node_modules/better-sqlite3';
-    const guest = join(app, 'node_modules/better-sqlite3');
-    if (version(host) === version(guest)) cpSync(join(host, 'build'), join(guest, 'build'), { recursive: true });
-    else await step('rebuild better-sqlite3', () => run('npm', ['rebuild', 'better-sqlite3'], { cwd: app }));
-    await step('type-check and build', () => run('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: app }));
-  }, 300_000);
-
-  afterAll(() => {
-    console.log(`consumer test steps (ms): ${JSON.stringify(timings)}`);
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  it('packs the built library, its README and LICENSE, and nothing else', () => {
-    expect(files).toEqual(
-      expect.arrayContaining([
-        'package/dist/lib/index.js',
-        'package/dist/lib/index.d.ts',
-        'package/README.md',
-        'package/LICENSE',
-      ]),
-    );
-    expect(files.filter((file) => !/^package\/(dist\/lib\/|README\.md$|LICENSE$|package\.json$)/.test(file))).toEqual(
-      [],
-    );
-    expect(files.filter((file) => /\.spec\.|\.ts$/.test(file) && !file.endsWith('.d.ts'))).toEqual([]);
-  });
+  beforeAll(() => built?.esm, 300_000);
 
   it("uses the app's own Nest, TypeORM and driver: no second copy inside the package", () => {
     expect(existsSync(join(app, 'node_modules/nest-sessions/node_modules'))).toBe(false);
@@ -102,68 +111,136 @@ describe('the packed library in an app of its own', () => {
     );
   }, 60_000);
 
-  /** The built app, started with `env`; resolves its URL and a way to stop it. */
-  async function start(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-    const child = spawn(process.execPath, ['dist/main.js'], {
-      cwd: app,
-      env: { ...process.env, SESSION_SECRET: SECRET, ...env },
-    });
-    let output = '';
-    const url = await new Promise<string>((resolve, reject) => {
-      const collect = (chunk: Buffer) => {
-        output += chunk.toString();
-        const found = /Listening on (http:\/\/[\d.:]+)/.exec(output)?.[1];
-        if (found) resolve(found);
-      };
-      child.stdout.on('data', collect);
-      child.stderr.on('data', collect);
-      child.once('exit', (code) => reject(new Error(`the app exited with ${code}:\n${output}`)));
-    });
-    return { url, child };
-  }
-
-  const cookieOf = (res: Response) => /sessionid=([a-z0-9]{32})/.exec(res.headers.get('set-cookie') ?? '')?.[1];
-  const get = (url: string, key?: string) => fetch(url, { headers: key ? { cookie: `sessionid=${key}` } : {} });
-
   it('serves sessions from the TypeORM store on SQLite, with the package migrations: @Session(), a guard, a login', async () => {
     const file = join(dir, 'typeorm.sqlite');
-    const { url, child } = await start({ DATABASE_FILE: file });
+    const { url, child } = await startConsumer(app, { DATABASE_FILE: file });
     try {
-      const first = await get(`${url}/visit`);
+      const first = await send(`${url}/visit`);
       const key = cookieOf(first)!;
       expect(await first.json()).toEqual({ visits: 1 });
-      expect(await (await get(`${url}/visit`, key)).json()).toEqual({ visits: 2 });
-      expect((await get(`${url}/secret`, key)).status).toBe(403);
-      const login = await get(`${url}/login?user=ann`, key);
+      expect(await (await send(`${url}/visit`, key)).json()).toEqual({ visits: 2 });
+      expect((await send(`${url}/secret`, key)).status).toBe(403);
+      const login = await send(`${url}/login?user=ann`, key);
       const loggedIn = cookieOf(login)!;
       expect(loggedIn).not.toBe(key);
-      expect(await (await get(`${url}/secret`, loggedIn)).json()).toEqual({ user: 'ann' });
-      expect((await get(`${url}/secret`, key)).status).toBe(403);
+      expect(await (await send(`${url}/secret`, loggedIn)).json()).toEqual({ user: 'ann' });
+      expect((await send(`${url}/secret`, key)).status).toBe(403);
     } finally {
       child.kill();
     }
-    const db = new Database(file, { readonly: true });
-    try {
-      expect(db.prepare('SELECT session_key FROM session').all()).toHaveLength(1);
-    } finally {
-      db.close();
-    }
+    expect(storedKeys(file)).toHaveLength(1);
   }, 30_000);
 
   it('serves sessions from a store of its own, configured through forRootAsync and ConfigService', async () => {
     const file = join(dir, 'own.sqlite');
-    const { url, child } = await start({ DATABASE_FILE: file, CONSUMER_STORE: 'own' });
+    const { url, child } = await startConsumer(app, { DATABASE_FILE: file, CONSUMER_STORE: 'own' });
     try {
-      const key = cookieOf(await get(`${url}/visit`))!;
-      expect(await (await get(`${url}/visit`, key)).json()).toEqual({ visits: 2 });
+      const key = cookieOf(await send(`${url}/visit`))!;
+      expect(await (await send(`${url}/visit`, key)).json()).toEqual({ visits: 2 });
     } finally {
       child.kill();
     }
-    const db = new Database(file, { readonly: true });
-    try {
-      expect(db.prepare('SELECT session_key FROM session').all()).toEqual([]);
-    } finally {
-      db.close();
-    }
+    expect(storedKeys(file)).toEqual([]);
   }, 30_000);
+});
+
+/** Where the CommonJS app keeps its sessions in a run, and the session keys stored there. */
+interface ConsumerBackend {
+  env: Record<string, string>;
+  keys(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+/** The backends the suite has: SQLite always; MariaDB, and Redis alone (`cache`), when they answer. */
+const consumerBackends: Record<Exclude<TestBackend, 'cached_db'>, () => Promise<ConsumerBackend>> = {
+  sqlite: async () => {
+    const file = join(dir, 'cjs.sqlite');
+    return { env: { DATABASE_URL: `sqlite:${file}` }, keys: async () => storedKeys(file), close: async () => {} };
+  },
+  mariadb: async () => {
+    const { url } = (await testDataSourceOptions('mariadb')) as { url: string };
+    const connection = await mysql.createConnection({ uri: url });
+    return {
+      env: { DATABASE_URL: url },
+      keys: async () => {
+        const [rows] = await connection.query<RowDataPacket[]>('SELECT session_key FROM session');
+        return rows.map((row) => row.session_key as string);
+      },
+      close: () => connection.end(),
+    };
+  },
+  cache: async () => {
+    const redis = await connectTestRedis('single');
+    return {
+      env: { REDIS_URL: testRedisUrl()!, REDIS_PREFIX: redis.prefix },
+      keys: async () => (await redis.keys()).map((key) => key.slice(redis.prefix.length)),
+      close: () => redis.close(),
+    };
+  },
+};
+
+/**
+ * The same tarball in a CommonJS app (`test/consumer-cjs/`: no `"type": "module"`, compiled by
+ * `tsc` to `require()` calls), which loads the package, and Nest itself, through Node's
+ * require(esm). The app pins the lowest versions of Nest, @nestjs/typeorm, TypeORM and node-redis
+ * that the peer dependencies allow.
+ */
+describe('the packed library in a CommonJS app, on the lowest supported Nest, TypeORM and node-redis', () => {
+  const app = apps.cjs;
+
+  beforeAll(() => built?.cjs, 300_000);
+
+  it('is built to CommonJS: the package is loaded with require()', () => {
+    const main = readFileSync(join(app, 'dist/main.js'), 'utf8');
+    expect(main).toMatch(/require\("nest-sessions"\)/);
+    expect(main).not.toMatch(/^import /m);
+  });
+
+  it('runs on the lowest versions the peer dependencies allow', () => {
+    const installed = (name: string) =>
+      (JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+        .version;
+    const peers = (JSON.parse(readFileSync('package.json', 'utf8')) as { peerDependencies: Record<string, string> })
+      .peerDependencies;
+    for (const name of ['@nestjs/common', '@nestjs/core', '@nestjs/typeorm', 'typeorm']) {
+      expect(`${name}@^${installed(name)}`).toBe(`${name}@${peers[name]}`);
+    }
+    expect(`redis@>=${installed('redis')}`).toBe(`redis@${peers.redis}`);
+  });
+
+  it.each(testBackends().filter((backend) => backend !== 'cached_db'))(
+    'on %s: sets and reads back a value, changes the key at login, checks it in a guard, and ends the session at logout',
+    async (name) => {
+      const backend = await consumerBackends[name]();
+      const { url, child } = await startConsumer(app, backend.env);
+      try {
+        const first = await send(`${url}/cart/add?item=tea`);
+        const key = cookieOf(first)!;
+        expect(await first.json()).toEqual({ cart: ['tea'] });
+        expect(await (await send(`${url}/cart/add?item=jam`, key)).json()).toEqual({ cart: ['tea', 'jam'] });
+        expect(await (await send(`${url}/cart`, key)).json()).toEqual({ cart: ['tea', 'jam'], user: null });
+        expect((await send(`${url}/account`, key)).status).toBe(403);
+
+        const login = await send(`${url}/login?user=ann`, key, 'POST');
+        expect(login.status).toBe(200);
+        const loggedIn = cookieOf(login)!;
+        expect(loggedIn).not.toBe(key);
+        expect(await backend.keys()).toEqual([loggedIn]);
+        expect(await (await send(`${url}/cart`, key)).json()).toEqual({ cart: [], user: null });
+        expect(await (await send(`${url}/account`, loggedIn)).json()).toEqual({ user: 'ann', items: 2 });
+
+        const logout = await send(`${url}/logout`, loggedIn, 'POST');
+        expect(logout.status).toBe(200);
+        expect(logout.headers.get('set-cookie')).toMatch(
+          /^sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0/,
+        );
+        expect((await send(`${url}/account`, loggedIn)).status).toBe(403);
+        expect(await backend.keys()).toEqual([]);
+      } finally {
+        child.kill();
+        await backend.close();
+      }
+    },
+    30_000,
+  );
 });

@@ -2,9 +2,10 @@ import { createHash } from 'node:crypto';
 import { DeadlineWatch } from '../deadline-watch.js';
 
 /**
- * The part of a node-redis client (`createClient()` of the `redis` package, v5 or later) that the
- * Redis stores use. Stated here rather than imported, so that the library does not depend on
- * `redis` for applications that keep sessions elsewhere.
+ * The part of a node-redis client (`createClient()` of the `redis` package, 5.6 or later: the
+ * first whose command options have `timeout`) that the Redis stores use. Stated here rather than
+ * imported, so that the library does not depend on `redis` for applications that keep sessions
+ * elsewhere.
  */
 export interface RedisClientLike extends Reconnectable {
   sendCommand(args: string[], options?: CommandTimer): Promise<unknown>;
