@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import { createServer, type AddressInfo } from 'node:net';
+import { closedPort } from './support/closed-port.js';
 import { testDatabases, testDataSourceOptions } from './support/databases.js';
 import { connectTestRedis, testRedisUrl } from './support/redis.js';
 
@@ -36,15 +36,6 @@ function startServer(
     child.stderr.on('data', collect);
     child.on('exit', (code) => settle(code));
   });
-}
-
-/** A port of 127.0.0.1 that nothing listens on now. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('the commands of the README', () => {

@@ -13,13 +13,14 @@ import {
   startConsumer,
   StepTimings,
 } from './support/consumer-app.js';
+import { closedPort } from './support/closed-port.js';
 import { testBackends, testDataSourceOptions, type TestBackend } from './support/databases.js';
 import { connectTestRedis, testRedisUrl } from './support/redis.js';
 
 /**
  * The README's TypeScript blocks, one module each, beside the app, so that its type-check holds
- * every import and call of the manual as written. Blocks that import the app's own module get a
- * stand-in `app.module.ts`.
+ * every import and call of the manual as written. Blocks that import the app's own modules get
+ * stand-ins: `app.module.ts`, and the users of the Passport login's `users.service.ts`.
  */
 function writeReadmeBlocks(folder: string): void {
   const blocks = [...readFileSync('README.md', 'utf8').matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match) => match[1]);
@@ -30,7 +31,26 @@ function writeReadmeBlocks(folder: string): void {
     join(folder, 'app.module.ts'),
     "import { Module } from '@nestjs/common';\n\n@Module({})\nexport class AppModule {}\n",
   );
+  writeFileSync(join(folder, 'users.service.ts'), USERS_SERVICE);
 }
+
+const USERS_SERVICE = `import { Injectable } from '@nestjs/common';
+
+export interface User {
+  id: string;
+}
+
+@Injectable()
+export class UsersService {
+  async withPassword(username: string, password: string): Promise<User | null> {
+    return username === 'ann' && password.length > 0 ? { id: username } : null;
+  }
+
+  async byId(id: string): Promise<User | null> {
+    return { id };
+  }
+}
+`;
 
 /** The keys of the session rows in the SQLite file `file`. */
 function storedKeys(file: string): string[] {
@@ -130,6 +150,44 @@ describe('the packed library in an app of its own', () => {
     }
     expect(storedKeys(file)).toHaveLength(1);
   }, 30_000);
+
+  describe("the README's Redis module", () => {
+    it('is the one this app runs', () => {
+      const module = readFileSync('test/consumer/src/redis-sessions.module.ts', 'utf8');
+      expect(readFileSync('README.md', 'utf8')).toContain(`\`\`\`ts\n${module}\`\`\``);
+    });
+
+    it('fails the start, saying which Redis, when that Redis does not answer', async () => {
+      const port = await closedPort();
+      const env = { CONSUMER_STORE: 'redis', SESSION_STORE: 'cache', REDIS_URL: `redis://127.0.0.1:${port}` };
+      await expect(startConsumer(app, env)).rejects.toThrow(
+        new RegExp(`exited with 1:[\\s\\S]*Redis at 127\\.0\\.0\\.1:${port} does not answer: connect ECONNREFUSED`),
+      );
+    }, 20_000);
+
+    const redisUrl = testRedisUrl();
+    (redisUrl ? it.each(['cache', 'cached_db']) : it.skip.each(['cache', 'cached_db']))(
+      'serves sessions from the %s store',
+      async (store) => {
+        const redis = await connectTestRedis('single');
+        const file = join(dir, `redis-${store}.sqlite`);
+        const env = { CONSUMER_STORE: 'redis', SESSION_STORE: store, REDIS_URL: redisUrl!, DATABASE_FILE: file };
+        const { url, child } = await startConsumer(app, env);
+        let key: string | undefined;
+        try {
+          key = cookieOf(await send(`${url}/visit`))!;
+          expect(await (await send(`${url}/visit`, key)).json()).toEqual({ visits: 2 });
+          expect(storedKeys(file)).toEqual(store === 'cache' ? [] : [key]);
+        } finally {
+          child.kill();
+          // The module's own prefixes, in the suite's Redis: this test's rows go with it.
+          if (key) for (const row of [`session:${key}`, `session-cache:${key}`]) await redis.raw(row, ['DEL', row]);
+          await redis.close();
+        }
+      },
+      30_000,
+    );
+  });
 
   it('serves sessions from a store of its own, configured through forRootAsync and ConfigService', async () => {
     const file = join(dir, 'own.sqlite');

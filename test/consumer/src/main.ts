@@ -14,6 +14,7 @@ import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { loadSession, RequestSession, Session, SessionEntity, sessionMigrations, SessionModule } from 'nest-sessions';
 import { MapStore } from './map-store.js';
+import { RedisSessionsModule } from './redis-sessions.module.js';
 
 /** The shape of this app's session data. */
 interface VisitData {
@@ -69,14 +70,17 @@ export function wrongTypeDoesNotCompile(session: VisitSession): void {
       migrations: sessionMigrations,
       migrationsRun: true,
     }),
-    SessionModule.forRootAsync({
-      imports: [ConfigModule],
-      inject: [ConfigService],
-      useFactory: (config: ConfigService) => ({
-        secret: config.getOrThrow<string>('SESSION_SECRET'),
-        store: config.get<string>('CONSUMER_STORE') === 'own' ? new MapStore() : undefined,
-      }),
-    }),
+    // The README's Redis module (SESSION_STORE and REDIS_URL), or the table, or a store of its own.
+    process.env.CONSUMER_STORE === 'redis'
+      ? RedisSessionsModule
+      : SessionModule.forRootAsync({
+          imports: [ConfigModule],
+          inject: [ConfigService],
+          useFactory: (config: ConfigService) => ({
+            secret: config.getOrThrow<string>('SESSION_SECRET'),
+            store: config.get<string>('CONSUMER_STORE') === 'own' ? new MapStore() : undefined,
+          }),
+        }),
   ],
   controllers: [VisitController],
   providers: [LoggedIn],
