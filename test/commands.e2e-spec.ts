@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { closedPort } from './support/closed-port.js';
 import { testDatabases, testDataSourceOptions } from './support/databases.js';
+import { ownRedisRuns, startRedisServer } from './support/redis-cluster.mjs';
 import { connectTestRedis, testRedisUrl } from './support/redis.js';
 
 const run = promisify(execFile);
@@ -180,6 +181,30 @@ describe('the commands of the README', () => {
     expect(errors[0]).toMatch(/Could not start: REDIS_URL=redis:\/\/127\.0\.0\.1:\d+\/?: Redis does not answer/);
     expect(server.output).not.toMatch(/\n\s+at /);
   });
+
+  (ownRedisRuns() ? it : it.skip)(
+    'stops with one line naming the policy when SESSION_STORE=cache meets an evicting Redis; cached_db starts',
+    async () => {
+      const redis = await startRedisServer(['--maxmemory-policy', 'allkeys-lru']);
+      try {
+        const env = { DATABASE_URL: `sqlite:${join(folder, 'evicting.sqlite')}`, NODE_ENV: 'development' };
+        const server = await startServer({ ...env, SESSION_STORE: 'cache', REDIS_URL: redis.url });
+        expect(server.code).toBe(1);
+        const errors = server.output.split('\n').filter((line) => line.includes('ERROR'));
+        expect(errors).toHaveLength(1);
+        expect(errors[0]).toMatch(
+          /Could not start: RedisSessionStore needs maxmemory-policy noeviction, but Redis runs with maxmemory-policy allkeys-lru: .*or keep sessions with CachedSessionStore \(cached_db\)/,
+        );
+        expect(server.output).not.toMatch(/\n\s+at /);
+        const cached = await startServer({ ...env, SESSION_STORE: 'cached_db', REDIS_URL: redis.url });
+        cached.stop();
+        expect(cached.output).toMatch(/Listening on/);
+      } finally {
+        redis.stop();
+      }
+    },
+    30_000,
+  );
 
   (testRedisUrl() ? it.each(['cache', 'cached_db']) : it.skip.each(['cache', 'cached_db']))(
     'keeps sessions where SESSION_STORE=%s says, on the Redis of REDIS_URL',

@@ -1,17 +1,17 @@
 import { createClient } from 'redis';
-import { generateSessionKey, RedisSessionStore, type SessionInfo } from '../src/session/index.js';
-import { connectTestRedis, redisKinds, testRedisPrefix, testRedisUrl, type TestRedis } from './support/redis.js';
+import { generateSessionKey, RedisSessionStore } from '../src/session/index.js';
+import {
+  boundInfo,
+  connectTestRedis,
+  redisKinds,
+  testRedisPrefix,
+  testRedisUrl,
+  type TestRedis,
+} from './support/redis.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 const later = () => new Date(Date.now() + 3_600_000);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const info = (userId: string): SessionInfo => ({
-  userId,
-  createdAt: new Date(),
-  lastSeenAt: new Date(),
-  ip: '203.0.113.9',
-  userAgent: 'test',
-});
 
 if (redisKinds().length === 0) console.warn('Skipping the Redis store tests: no Redis answered.');
 
@@ -30,8 +30,8 @@ describe.each(redisKinds())('the user index of RedisSessionStore on %s Redis', (
 
   it('holds every bound session, and loses a session deleted', async () => {
     const [a, b] = [generateSessionKey(), generateSessionKey()];
-    await store.create(a, { data: 'a', expiresAt: later(), info: info('ann') });
-    await store.create(b, { data: 'b', expiresAt: later(), info: info('ann') });
+    await store.create(a, { data: 'a', expiresAt: later(), info: boundInfo('ann') });
+    await store.create(b, { data: 'b', expiresAt: later(), info: boundInfo('ann') });
     expect(await indexed('ann')).toEqual([a, b].sort());
     await store.delete(a);
     expect(await indexed('ann')).toEqual([b]);
@@ -39,9 +39,9 @@ describe.each(redisKinds())('the user index of RedisSessionStore on %s Redis', (
 
   it('drops, when listing, an entry whose session is now another user’s or was renewed away', async () => {
     const [a, b, renewed] = [generateSessionKey(), generateSessionKey(), generateSessionKey()];
-    await store.create(a, { data: 'a', expiresAt: later(), info: info('ann') });
-    await store.create(b, { data: 'b', expiresAt: later(), info: info('ann') });
-    await store.update(a, { data: 'a2', expiresAt: later(), info: info('bob') }, 0);
+    await store.create(a, { data: 'a', expiresAt: later(), info: boundInfo('ann') });
+    await store.create(b, { data: 'b', expiresAt: later(), info: boundInfo('ann') });
+    await store.update(a, { data: 'a2', expiresAt: later(), info: boundInfo('bob') }, 0);
     await store.renew(b, renewed, { data: 'b2', expiresAt: later() }, 0, later(), `alias-of-${b}`);
     expect((await store.listByUser('ann')).map((row) => row.key)).toEqual([renewed]);
     expect(await indexed('ann')).toEqual([renewed]);
@@ -51,8 +51,8 @@ describe.each(redisKinds())('the user index of RedisSessionStore on %s Redis', (
   it('lets go of the entries of expired sessions on clearExpired(), and expires with its last session', async () => {
     const [soon, last] = [generateSessionKey(), generateSessionKey()];
     const lastExpiry = later();
-    await store.create(soon, { data: 's', expiresAt: new Date(Date.now() + 50), info: info('ann') });
-    await store.create(last, { data: 'l', expiresAt: lastExpiry, info: info('ann') });
+    await store.create(soon, { data: 's', expiresAt: new Date(Date.now() + 50), info: boundInfo('ann') });
+    await store.create(last, { data: 'l', expiresAt: lastExpiry, info: boundInfo('ann') });
     await sleep(100);
     expect(await indexed('ann')).toEqual([last, soon].sort());
     expect(await store.clearExpired()).toBe(0);

@@ -1,5 +1,6 @@
-// A three-node Redis Cluster for the test run: started on free ports in a directory of its own,
-// and stopped, its directory removed, when the run ends.
+// Redis servers of the test run's own: a three-node Redis Cluster, or a single server with
+// settings of its own, each started on free ports in a directory of its own and stopped, its
+// directory removed, when it is no longer needed.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -29,45 +30,82 @@ function redisCli(port, ...args) {
 }
 
 /**
- * Starts the cluster; resolves its nodes (`host:port`) and a `stop()`, or throws with what
- * went wrong.
+ * Whether the tests that start a Redis of their own run: where `redis-server` is installed, and
+ * always under CI=true, where one missing fails them.
  */
-export async function startRedisCluster() {
-  const dir = mkdtempSync(join(tmpdir(), 'nest-sessions-cluster-'));
+export function ownRedisRuns() {
+  const ci = ['1', 'true'].includes(String(process.env.CI).toLowerCase());
+  return ci || spawnSync('redis-server', ['--version']).status === 0;
+}
+
+/** Starts redis-server in the background on each of `ports`, with `args` added; waits until each answers. */
+async function startServers(dir, ports, args) {
+  for (const port of ports) {
+    const started = spawnSync('redis-server', [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'yes',
+      '--pidfile',
+      join(dir, `${port}.pid`),
+      '--logfile',
+      join(dir, `${port}.log`),
+      ...args(port),
+    ]);
+    if (started.status !== 0) throw new Error(`redis-server on port ${port} did not start`);
+  }
+  for (const port of ports)
+    await until(() => redisCli(port, 'ping').stdout.trim() === 'PONG', `port ${port} to answer`);
+}
+
+/** Free ports for `count` servers, a directory for them, and how to stop them and remove it. */
+async function serversOf(prefix, count) {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
   const ports = [];
-  for (let i = 0; i < NODES; i++) ports.push(await freePort());
+  for (let i = 0; i < count; i++) ports.push(await freePort());
   const stop = () => {
     for (const port of ports) redisCli(port, 'shutdown', 'nosave');
     rmSync(dir, { recursive: true, force: true });
   };
+  return { dir, ports, stop };
+}
+
+/**
+ * Starts a single Redis with `args` added to its command line (`--maxmemory-policy`, say);
+ * resolves its `url` and a `stop()`, or throws with what went wrong.
+ */
+export async function startRedisServer(args = []) {
+  const { dir, ports, stop } = await serversOf('nest-sessions-redis-', 1);
   try {
-    for (const port of ports) {
-      const started = spawnSync('redis-server', [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--cluster-enabled',
-        'yes',
-        '--cluster-config-file',
-        join(dir, `nodes-${port}.conf`),
-        '--dir',
-        dir,
-        '--save',
-        '',
-        '--appendonly',
-        'no',
-        '--daemonize',
-        'yes',
-        '--pidfile',
-        join(dir, `${port}.pid`),
-        '--logfile',
-        join(dir, `${port}.log`),
-      ]);
-      if (started.status !== 0) throw new Error(`redis-server on port ${port} did not start`);
-    }
-    for (const port of ports)
-      await until(() => redisCli(port, 'ping').stdout.trim() === 'PONG', `port ${port} to answer`);
+    await startServers(dir, ports, () => args);
+    return { url: `redis://127.0.0.1:${ports[0]}`, stop };
+  } catch (error) {
+    stop();
+    throw error;
+  }
+}
+
+/**
+ * Starts the cluster; resolves its nodes (`host:port`) and a `stop()`, or throws with what
+ * went wrong.
+ */
+export async function startRedisCluster() {
+  const { dir, ports, stop } = await serversOf('nest-sessions-cluster-', NODES);
+  try {
+    await startServers(dir, ports, (port) => [
+      '--cluster-enabled',
+      'yes',
+      '--cluster-config-file',
+      join(dir, `nodes-${port}.conf`),
+    ]);
     const nodes = ports.map((port) => `127.0.0.1:${port}`);
     const created = spawnSync(
       'redis-cli',

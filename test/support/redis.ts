@@ -1,5 +1,5 @@
 import { createClient, createCluster } from 'redis';
-import { RedisSessionStore, type RedisLike } from '../../src/session/index.js';
+import { RedisSessionStore, type RedisLike, type SessionInfo } from '../../src/session/index.js';
 import { RedisConnection } from '../../src/session/redis/redis-connection.js';
 import * as scripts from '../../src/session/redis/redis-scripts.js';
 
@@ -19,6 +19,11 @@ export function redisKinds(): ('single' | 'cluster')[] {
     ...(testRedisUrl() ? (['single'] as const) : []),
     ...(testRedisClusterNodes().length ? (['cluster'] as const) : []),
   ];
+}
+
+/** The info of a session bound to `userId`, as a save after a login writes it. */
+export function boundInfo(userId: string): SessionInfo {
+  return { userId, createdAt: new Date(), lastSeenAt: new Date(), ip: '203.0.113.9', userAgent: 'test' };
 }
 
 /** Where a test's Redis keys go: its own prefix, so that tests sharing one Redis never meet. */

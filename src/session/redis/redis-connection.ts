@@ -34,7 +34,7 @@ export interface RedisClusterLike extends Reconnectable {
     args: string[],
     options?: CommandTimer,
   ): Promise<unknown>;
-  readonly masters: readonly object[];
+  readonly masters: readonly { host: string; port: number }[];
   nodeClient(node: never): Promise<RedisClientLike>;
 }
 
@@ -135,11 +135,7 @@ export class RedisConnection {
 
   /** Every key matching `pattern`, in pages, from every primary of a cluster. */
   async *scan(pattern: string, count = 1000): AsyncIterable<string[]> {
-    const redis = this.redis;
-    const nodes: RedisClientLike[] = isCluster(redis)
-      ? await Promise.all(redis.masters.map((master) => redis.nodeClient(master as never)))
-      : [redis];
-    for (const node of nodes) {
+    for (const { node } of await this.primaries()) {
       let cursor = '0';
       do {
         const [next, keys] = (await node.sendCommand(['SCAN', cursor, 'MATCH', pattern, 'COUNT', String(count)])) as [
@@ -150,6 +146,28 @@ export class RedisConnection {
         if (keys.length) yield keys;
       } while (cursor !== '0');
     }
+  }
+
+  /**
+   * Sends `args` to every primary: the one Redis, or each master of a cluster. Resolves each
+   * reply with where it came from (`host:port` on a cluster, `undefined` on a single Redis).
+   */
+  async everyPrimary(args: string[]): Promise<{ address?: string; reply: unknown }[]> {
+    const primaries = await this.primaries();
+    return Promise.all(
+      primaries.map(async ({ address, node }) => ({ address, reply: await node.sendCommand(args, UNTIMED) })),
+    );
+  }
+
+  private async primaries(): Promise<{ address?: string; node: RedisClientLike }[]> {
+    const redis = this.redis;
+    if (!isCluster(redis)) return [{ node: redis }];
+    return Promise.all(
+      redis.masters.map(async (master) => ({
+        address: `${master.host}:${master.port}`,
+        node: await redis.nodeClient(master as never),
+      })),
+    );
   }
 
   /** Closes the client, once what was sent is answered; never reopened after. */

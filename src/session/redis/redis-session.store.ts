@@ -9,6 +9,7 @@ import {
   type UserSessionRow,
 } from '../session-store.interface.js';
 import { DEFAULT_STATEMENT_TIMEOUT } from '../typeorm/store-options.js';
+import { checkNoEviction } from './eviction-policy.js';
 import { hashReply, RedisConnection, type RedisLike } from './redis-connection.js';
 import { decodeInfo, encodeInfo, rowArgs, storedFromHash, type RowHash } from './redis-row.js';
 import { CREATE_ROW, DELETE_ROW, INDEX_SESSION, POINT_TO_ROW, UPDATE_ROW } from './redis-scripts.js';
@@ -45,6 +46,10 @@ const ERROR_LOG_INTERVAL = 10_000;
  * a user are a sorted set per user, scored by expiry and written before the rows it points to,
  * so that it never misses one of them; entries whose row is gone, expired or now someone else's
  * are dropped when the set is next written or listed, and by `clearExpired()`.
+ *
+ * Redis must not evict keys (`maxmemory-policy noeviction`): an evicted index would hide live
+ * sessions from listing and revoking. The store refuses to start on any other policy, and each
+ * listing checks it again, as it can be changed while the app runs.
  */
 export class RedisSessionStore implements SessionStore {
   private readonly redis: RedisConnection;
@@ -133,13 +138,18 @@ export class RedisSessionStore implements SessionStore {
     return { live, expired: 0 };
   }
 
+  /** Throws, naming the policy and what to do, unless Redis runs with `maxmemory-policy noeviction`. */
+  checkReady(): Promise<void> {
+    return checkNoEviction(this.redis);
+  }
+
+  /** Throws as {@link checkReady} does, rather than list from an index Redis may have evicted. */
   async listByUser(userId: string, now: Date = new Date()): Promise<UserSessionRow[]> {
     const index = this.userKey(userId);
-    const keys = (await this.redis.send(
-      index,
-      ['ZRANGE', index, `(${now.getTime()}`, '+inf', 'BYSCORE'],
-      true,
-    )) as string[];
+    const [keys] = (await Promise.all([
+      this.redis.send(index, ['ZRANGE', index, `(${now.getTime()}`, '+inf', 'BYSCORE'], true),
+      checkNoEviction(this.redis),
+    ])) as [string[], void];
     const hashes = await Promise.all(keys.map((key) => this.hash(key)));
     const rows: UserSessionRow[] = [];
     const stale: string[] = [];
