@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createClient, createCluster } from 'redis';
 import { RedisSessionStore, type RedisLike, type SessionInfo } from '../../src/session/index.js';
 import { RedisConnection } from '../../src/session/redis/redis-connection.js';
@@ -26,10 +27,15 @@ export function boundInfo(userId: string): SessionInfo {
   return { userId, createdAt: new Date(), lastSeenAt: new Date(), ip: '203.0.113.9', userAgent: 'test' };
 }
 
-/** Where a test's Redis keys go: its own prefix, so that tests sharing one Redis never meet. */
+/**
+ * Where a test's Redis keys go: its own prefix, so that tests sharing one Redis never meet. The
+ * counter starts again in each test file a worker runs (Jest loads the module anew), hence the
+ * file's own random part as well.
+ */
+const filePrefix = randomBytes(4).toString('hex');
 let prefixes = 0;
 export function testRedisPrefix(): string {
-  return `test:${process.env.TEST_RUN_ID ?? '0'}:${process.env.JEST_WORKER_ID ?? '0'}:${++prefixes}:`;
+  return `test:${process.env.TEST_RUN_ID ?? '0'}:${process.env.JEST_WORKER_ID ?? '0'}:${filePrefix}:${++prefixes}:`;
 }
 
 /** A connected Redis of the suite, and how to drop what a test wrote under its prefix. */
