@@ -3,7 +3,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { SessionModule } from '../src/session/index.js';
+import { generateSessionKey, SessionKeyTakenError, SessionModule, TypeOrmSessionStore } from '../src/session/index.js';
 import { testDatabases, testDataSourceOptions } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
 import { TcpProxy } from './support/tcp-proxy.js';
@@ -180,4 +180,21 @@ if (!onMariadb) console.warn('Skipping the database fault tests: they need Maria
       expect(res.body).toEqual({ id: 1, name: 'root' });
     }
   }, 30_000);
+});
+
+(onMariadb ? describe : describe.skip)('statements MariaDB refuses', () => {
+  it('leave their connection to the pool: more refused than the pool holds, and the store still answers', async () => {
+    const options = await testDataSourceOptions('mariadb');
+    const dataSource = await new DataSource({ ...options, poolSize: 2 } as DataSourceOptions).initialize();
+    try {
+      const store = new TypeOrmSessionStore(dataSource, { statementTimeout: STORE_TIMEOUT, batching: false });
+      const key = generateSessionKey();
+      const row = (data: string) => ({ data, expiresAt: new Date(Date.now() + 60_000) });
+      await store.create(key, row('first'));
+      for (let i = 0; i < 5; i++) await expect(store.create(key, row('again'))).rejects.toThrow(SessionKeyTakenError);
+      expect((await store.load(key))?.data).toBe('first');
+    } finally {
+      await dataSource.destroy();
+    }
+  });
 });
