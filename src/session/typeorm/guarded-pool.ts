@@ -7,7 +7,7 @@ export interface PooledSocket {
   destroy?(): void;
 }
 
-/** What the guard needs of a driver's pool (see `guardMysqlPool`). */
+/** What the guard needs of a driver's pool: mysql2's and pg's each have an adapter. */
 export interface PoolAdapter<C> {
   connect(callback: (error: Error | null, connection?: C) => void): void;
   query(

@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
-import { isMysql } from './database-type.js';
+import { isMysql, isPostgres } from './database-type.js';
 import { StatementTimeoutError, type GuardedPool } from './guarded-pool.js';
 import { guardMysqlPool, type MysqlConnection, type MysqlPool } from './mysql-guarded-pool.js';
+import { guardPostgresPool, type PostgresPool } from './postgres-guarded-pool.js';
 import type { StatementRunner, TransactionRunner } from './statement-result.js';
 
 interface SqliteStatement {
@@ -16,12 +17,12 @@ interface SqliteDatabase {
 
 /**
  * The quickest way to run the store's few statements on `dataSource`: straight on the driver's
- * own mysql2 pool or better-sqlite3 database (prepared once), skipping the query runner,
+ * own mysql2 or pg pool or better-sqlite3 database (prepared once), skipping the query runner,
  * event broadcaster and promise wrapper that TypeORM puts around every query — most of a
  * session request's cost otherwise. Other drivers go through a query runner. Statements are
  * still reported to the data source's logger when it logs queries.
  *
- * On MySQL/MariaDB a statement with no answer after `timeoutMs` fails, and its
+ * On MySQL/MariaDB and PostgreSQL a statement with no answer after `timeoutMs` fails, and its
  * connection is destroyed rather than handed back: a socket that went silent (a proxy or NAT
  * that lost its state, a failover behind a virtual IP) would otherwise stay in the pool, and
  * every statement queued on it would wait too. Connections that sat idle through such a
@@ -75,10 +76,15 @@ function logged(dataSource: DataSource, run: StatementRunner): StatementRunner {
   };
 }
 
-/** The driver's own pool, guarded: mysql2's (none under replication, which has a pool cluster). */
+/**
+ * The driver's own pool, guarded: mysql2's (none under replication, which has a pool cluster),
+ * or pg's pool of the primary, which takes reads and writes alike.
+ */
 function guardedPool(dataSource: DataSource, timeoutMs: number): GuardedPool<object> | undefined {
-  const driver = dataSource.driver as unknown as { pool?: MysqlPool };
-  if (isMysql(dataSource.options.type) && driver.pool) return guardMysqlPool(driver.pool, timeoutMs);
+  const driver = dataSource.driver as unknown as { pool?: MysqlPool; master?: PostgresPool };
+  const type = dataSource.options.type;
+  if (isMysql(type) && driver.pool) return guardMysqlPool(driver.pool, timeoutMs);
+  if (isPostgres(type) && driver.master) return guardPostgresPool(driver.master, timeoutMs);
   return undefined;
 }
 
