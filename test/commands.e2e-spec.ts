@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
+import { DataSource } from 'typeorm';
 import { closedPort } from './support/closed-port.js';
-import { testDatabases, testDataSourceOptions } from './support/databases.js';
+import { testDatabases, testDataSourceOptions, testPostgresUrl, type TestDatabase } from './support/databases.js';
 import { ownRedisRuns, startRedisServer } from './support/redis-cluster.mjs';
 import { connectTestRedis, testRedisUrl } from './support/redis.js';
 
@@ -98,11 +99,16 @@ describe('the commands of the README', () => {
 
   // Each a single line naming DATABASE_URL, with nothing of a stack trace before or after it.
   it.each<[string, () => string, RegExp]>([
-    ['an unknown scheme', () => 'postgres://localhost/db', /DATABASE_URL has an unsupported scheme "postgres:"/],
+    ['an unknown scheme', () => 'mongodb://localhost/db', /DATABASE_URL has an unsupported scheme "mongodb:"/],
     [
       'an unreachable server',
       () => 'mysql://root@127.0.0.1:1/test',
       /DATABASE_URL=mysql:\/\/root@127\.0\.0\.1:1\/test: no MySQL\/MariaDB server answers at 127\.0\.0\.1:1 \(ECONNREFUSED\)/,
+    ],
+    [
+      'an unreachable PostgreSQL server',
+      () => 'postgresql://postgres:secret@127.0.0.1:1/test',
+      /DATABASE_URL=postgresql:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/test: no PostgreSQL server answers at 127\.0\.0\.1:1 \(ECONNREFUSED\)/,
     ],
     [
       'a SQLite file in a folder that cannot be made',
@@ -132,6 +138,15 @@ describe('the commands of the README', () => {
               return url.href;
             },
             /DATABASE_URL=\S+: the database "no_such_database_here" does not exist on [\w.]+:\d+\. Create it/,
+          ] as [string, () => string, RegExp],
+        ]
+      : []),
+    ...(testDatabases().includes('postgres')
+      ? [
+          [
+            'a PostgreSQL database that does not exist',
+            () => Object.assign(new URL(testPostgresUrl()), { pathname: '/no_such_database_here' }).href,
+            /DATABASE_URL=postgres:\S+: the database "no_such_database_here" does not exist on [\w.]+:\d+\. Create it/,
           ] as [string, () => string, RegExp],
         ]
       : []),
@@ -241,6 +256,12 @@ describe('the commands of the README', () => {
     },
   );
 
+  /** The built `clearsessions` on the database `url` names. */
+  const clearsessionsOn = (url: string, args: string[], env: Record<string, string> = {}) =>
+    run(process.execPath, ['dist/src/commands/clearsessions.js', ...args], {
+      env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: url, ...env },
+    });
+
   describe('npm run clearsessions', () => {
     const file = join(folder, 'cli.sqlite');
     const rows = () =>
@@ -249,9 +270,7 @@ describe('the commands of the README', () => {
         .all()
         .map((row) => (row as { key: string }).key);
     const clearsessions = (args: string[], env: Record<string, string> = {}) =>
-      run(process.execPath, ['dist/src/commands/clearsessions.js', ...args], {
-        env: { ...process.env, NODE_ENV: 'development', DATABASE_URL: `sqlite:${file}`, ...env },
-      });
+      clearsessionsOn(`sqlite:${file}`, args, env);
 
     beforeAll(() => {
       const db = new Database(file);
@@ -323,17 +342,62 @@ describe('the commands of the README', () => {
     });
   });
 
+  (testDatabases().includes('postgres') ? describe : describe.skip)('npm run clearsessions on PostgreSQL', () => {
+    let url: string;
+    let dataSource: DataSource;
+    const rows = async () =>
+      (await dataSource.query<{ key: string }[]>('SELECT session_key AS key FROM session ORDER BY key')).map(
+        (row) => row.key,
+      );
+
+    beforeAll(async () => {
+      const options = await testDataSourceOptions('postgres');
+      url = (options as { url: string }).url;
+      dataSource = await new DataSource(options).initialize();
+      const insert = 'INSERT INTO session (session_key, session_data, expire_date) VALUES ($1, $2, $3)';
+      for (let i = 0; i < 7; i++) await dataSource.query(insert, [`expired${i}`.padEnd(32, 'x'), 'x', '2001-01-01Z']);
+      await dataSource.query(insert, ['live'.padEnd(32, 'x'), 'x', '2999-01-01Z']);
+    });
+    afterAll(() => dataSource?.destroy());
+
+    it('--dry-run counts what it would delete, in the database DATABASE_URL names', async () => {
+      const { stdout } = await clearsessionsOn(url, ['--dry-run']);
+      expect(stdout.trim()).toBe(
+        `clearsessions: would delete 7 expired sessions from ${url}; 1 live session would stay (dry run).`,
+      );
+      expect(await rows()).toHaveLength(8);
+    });
+
+    it('deletes exactly the expired rows, in batches', async () => {
+      const { stdout, stderr } = await clearsessionsOn(url, ['--batch-size', '3']);
+      expect(stdout.trim()).toMatch(
+        /^clearsessions: deleted 7 expired sessions from postgres:\S+ in [\d.]+ s \(3 batches of up to 3\)\.$/,
+      );
+      expect(stderr).toBe('');
+      expect(await rows()).toEqual(['live'.padEnd(32, 'x')]);
+    });
+  });
+
   it('refuses to start in production without SESSION_SECRET', async () => {
     const server = await startServer({ DATABASE_URL: `sqlite:${join(folder, 'p.sqlite')}`, NODE_ENV: 'production' });
     expect(server.code).toBe(1);
     expect(server.output).toMatch(/SESSION_SECRET/);
   });
 
-  // Two real server processes on one MariaDB database (and one Redis) must behave as one server.
-  const stores = testRedisUrl() ? ['db', 'cache', 'cached_db'] : ['db'];
-  (testDatabases().includes('mariadb') ? describe.each(stores) : describe.skip.each(stores))(
-    'two servers, one database, SESSION_STORE=%s',
-    (store) => {
+  // Two real server processes on one database server (and one Redis) must behave as one server:
+  // on MariaDB with every store, on PostgreSQL with the table alone.
+  const pairs: [TestDatabase, string][] = [
+    ...(testDatabases().includes('mariadb')
+      ? (testRedisUrl() ? ['db', 'cache', 'cached_db'] : ['db']).map((store): [TestDatabase, string] => [
+          'mariadb',
+          store,
+        ])
+      : []),
+    ...(testDatabases().includes('postgres') ? [['postgres', 'db'] as [TestDatabase, string]] : []),
+  ];
+  (pairs.length ? describe.each(pairs) : describe.skip.each<[TestDatabase, string]>([['mariadb', 'db']]))(
+    'two servers, one %s database, SESSION_STORE=%s',
+    (db, store) => {
       const servers: { url: string; stop(): void }[] = [];
       const secret = 'shared-secret-of-the-two-servers-0123456789';
       // A Redis database of this suite's, whose session keys it deletes before and after.
@@ -349,7 +413,7 @@ describe('the commands of the README', () => {
 
       beforeAll(async () => {
         await dropSessionKeys();
-        const { url } = (await testDataSourceOptions('mariadb')) as { url: string };
+        const { url } = (await testDataSourceOptions(db)) as { url: string };
         const env = { DATABASE_URL: url, SESSION_SECRET: secret, NODE_ENV: 'production', SESSION_STORE: store };
         // One after the other: the first brings the schema up to date.
         for (let i = 0; i < 2; i++) {

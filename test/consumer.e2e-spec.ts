@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import mysql, { type RowDataPacket } from 'mysql2/promise';
+import pg from 'pg';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -209,7 +210,7 @@ interface ConsumerBackend {
   close(): Promise<void>;
 }
 
-/** The backends the suite has: SQLite always; MariaDB, and Redis alone (`cache`), when they answer. */
+/** The backends the suite has: SQLite always; MariaDB, PostgreSQL and Redis alone (`cache`), when they answer. */
 const consumerBackends: Record<Exclude<TestBackend, 'cached_db'>, () => Promise<ConsumerBackend>> = {
   sqlite: async () => {
     const file = join(dir, 'cjs.sqlite');
@@ -225,6 +226,19 @@ const consumerBackends: Record<Exclude<TestBackend, 'cached_db'>, () => Promise<
         return rows.map((row) => row.session_key as string);
       },
       close: () => connection.end(),
+    };
+  },
+  postgres: async () => {
+    const { url } = (await testDataSourceOptions('postgres')) as { url: string };
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    return {
+      env: { DATABASE_URL: url },
+      keys: async () =>
+        (await client.query<{ session_key: string }>('SELECT session_key FROM session')).rows.map(
+          (row) => row.session_key,
+        ),
+      close: () => client.end(),
     };
   },
   cache: async () => {

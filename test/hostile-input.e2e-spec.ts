@@ -2,7 +2,7 @@ import { validateHeaderValue, type Server } from 'node:http';
 import type { Response } from 'supertest';
 import { generateSessionKey, MAX_SESSION_VERSION } from '../src/session/index.js';
 import { SessionCodec } from '../src/session/session-codec.js';
-import { testBackends } from './support/databases.js';
+import { databaseOf, testBackends } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
 import { createTestApp, sessionCookie, setCookies, TEST_SECRET, type TestApp } from './support/test-app.js';
 
@@ -348,6 +348,13 @@ describe.each(testBackends())('hostile input on %s', (db) => {
     const valid = (key: string) => codec.encode(key, JSON_TEXT, EXPIRES);
     const flip = (c: string) => (c === 'A' ? 'B' : 'A');
     const store = () => t.store;
+    // PostgreSQL's text holds no NUL, so no row there can carry one (and the module writes none:
+    // JSON escapes it); elsewhere rows may.
+    const holdsNul = db === 'cache' || databaseOf(db) !== 'postgres';
+    const storable = (text: string) => (holdsNul ? text : text.replaceAll('\0', '\u0001'));
+    const nulRows: [string, (key: string) => string][] = holdsNul
+      ? [['with a NUL in its signature', (key) => valid(key).slice(0, 8) + '\0' + valid(key).slice(9)]]
+      : [];
 
     /** A fresh key whose row holds `data(key)`, written straight to the store. */
     async function plant(data: (key: string) => string, expiresAt = EXPIRES): Promise<string> {
@@ -392,7 +399,7 @@ describe.each(testBackends())('hostile input on %s', (db) => {
       ],
       ['with a multi-byte character in its signature', (key) => valid(key).slice(0, 8) + 'é' + valid(key).slice(9)],
       ['with an emoji in its signature', (key) => valid(key).slice(0, 8) + '🍪' + valid(key).slice(10)],
-      ['with a NUL in its signature', (key) => valid(key).slice(0, 8) + '\0' + valid(key).slice(9)],
+      ...nulRows,
       ['with a flipped JSON character', (key) => valid(key).replace('root', 'roou')],
       ['signed for another key', () => valid(generateSessionKey())],
       ['signed for another expiry', (key) => codec.encode(key, JSON_TEXT, new Date(EXPIRES.getTime() + 86_400_000))],
@@ -445,7 +452,7 @@ describe.each(testBackends())('hostile input on %s', (db) => {
         () => '$2:' + randomBytes().toString('latin1') + ':' + JSON_TEXT,
       ];
       const keys: string[] = [];
-      for (let i = 0; i < ROW_FUZZ_COUNT; i++) keys.push(await plant(rows[i % rows.length]));
+      for (let i = 0; i < ROW_FUZZ_COUNT; i++) keys.push(await plant((key) => storable(rows[i % rows.length](key))));
       const failures: string[] = [];
       await pool(keys, FUZZ_CONCURRENCY, async (key) => {
         const res = await t.http().get('/read').set('Cookie', withKey(key));

@@ -2,7 +2,7 @@ import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource, type QueryRunner } from 'typeorm';
 import { SessionConfigError, SessionModule } from '../src/session/index.js';
-import { testDatabases, testDataSourceOptions } from './support/databases.js';
+import { expectPostgresColumns, testDatabases, testDataSourceOptions } from './support/databases.js';
 import { TEST_SECRET } from './support/test-app.js';
 
 describe.each(testDatabases())('the session table migration on %s', (db) => {
@@ -48,6 +48,7 @@ describe.each(testDatabases())('the session table migration on %s', (db) => {
       );
       expect(column.c).toBe('ascii_bin');
     }
+    if (db === 'postgres') await expectPostgresColumns(dataSource, 'session');
     await dataSource.undoLastMigration();
     expect((await runner.getTable('session'))?.findColumnByName('previous_key')).toBeUndefined();
     await dataSource.undoLastMigration();

@@ -78,7 +78,9 @@ const stores: Entry[] = [
           const [row] = await dataSource.query(
             db === 'sqlite'
               ? 'SELECT expire_date AS e FROM session WHERE session_key = ?'
-              : 'SELECT DATE_FORMAT(expire_date, "%Y-%m-%d %H:%i:%s.%f") AS e FROM session WHERE session_key = ?',
+              : db === 'postgres'
+                ? "SELECT to_char(expire_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.MS') AS e FROM session WHERE session_key = $1"
+                : 'SELECT DATE_FORMAT(expire_date, "%Y-%m-%d %H:%i:%s.%f") AS e FROM session WHERE session_key = ?',
             [key],
           );
           return String(row.e);

@@ -13,7 +13,7 @@ import {
   sessionTable,
   TypeOrmSessionStore,
 } from '../src/session/index.js';
-import { testDatabases, testDataSourceOptions } from './support/databases.js';
+import { expectPostgresColumns, testDatabases, testDataSourceOptions } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
 import { TEST_SECRET } from './support/test-app.js';
 
@@ -64,6 +64,7 @@ describe.each(testDatabases())('sessions in a table of their own name, on %s', (
       expect(table?.indices.map((index) => index.name)).toEqual(
         expect.arrayContaining([`${TABLE}_expire_date_idx`, `${TABLE}_user_id_idx`]),
       );
+      if (db === 'postgres') await expectPostgresColumns(dataSource, TABLE);
       expect(await dataSource.query('SELECT id FROM session')).toEqual([{ id: 'theirs' }]);
       for (let step = 0; step < 4; step++) await dataSource.undoLastMigration();
       expect(await runner.hasTable(TABLE)).toBe(false);

@@ -42,7 +42,14 @@ describe('dataSourceOptionsFromUrl', () => {
     expect(dataSourceOptionsFromUrl(url)).toMatchObject({ type: 'mysql', url: expected, timezone: 'Z' });
   });
 
-  it.each([undefined, 'sqlite::memory:', 'mysql://u:p@h/db', 'mariadb://u:p@h/db'])(
+  it.each(['postgres://user:pw@localhost:5432/app', 'postgresql://user:pw@localhost/app'])(
+    'reads %s as PostgreSQL',
+    (url) => {
+      expect(dataSourceOptionsFromUrl(url)).toMatchObject({ type: 'postgres', url });
+    },
+  );
+
+  it.each([undefined, 'sqlite::memory:', 'mysql://u:p@h/db', 'mariadb://u:p@h/db', 'postgres://u:p@h/db'])(
     'includes the session entity and never synchronizes for %p',
     (url) => {
       const options = dataSourceOptionsFromUrl(url);
@@ -51,12 +58,12 @@ describe('dataSourceOptionsFromUrl', () => {
     },
   );
 
-  it.each(['postgres://u:p@h/db', 'nonsense', 'http://x'])('refuses %p', (url) => {
+  it.each(['mongodb://u:p@h/db', 'nonsense', 'http://x'])('refuses %p', (url) => {
     expect(errorFor(url).message).toContain('DATABASE_URL');
   });
 
   it('names the unsupported scheme', () => {
-    expect(errorFor('postgres://u:p@h/db').message).toContain('"postgres:"');
+    expect(errorFor('mongodb://u:p@h/db').message).toContain('"mongodb:"');
   });
 
   it.each(['sqlite:', 'sqlite://'])('refuses %p without a path', (url) => {
@@ -69,6 +76,7 @@ describe('redactUrl', () => {
     const redacted = redactUrl('mysql://user:secret@host/db');
     expect(redacted).not.toContain('secret');
     expect(redacted).toBe('mysql://user:***@host/db');
+    expect(redactUrl('postgresql://user:secret@host:5432/db')).toBe('postgresql://user:***@host:5432/db');
   });
 
   it.each(['mysql://user@host/db', 'mysql://host:3306/db', 'sqlite:data/app.sqlite', 'sqlite::memory:'])(

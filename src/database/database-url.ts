@@ -14,6 +14,7 @@ export class DatabaseUrlError extends Error {
 /**
  * TypeORM options for `DATABASE_URL`:
  * - `mysql://user:password@host:3306/db` (or `mariadb://`): MySQL/MariaDB through mysql2;
+ * - `postgres://user:password@host:5432/db` (or `postgresql://`): PostgreSQL through pg;
  * - `sqlite:path/to/file.sqlite` (or `sqlite::memory:`): SQLite through better-sqlite3;
  * - unset or empty: the SQLite file {@link DEFAULT_SQLITE_PATH} under the working directory.
  */
@@ -30,9 +31,12 @@ export function dataSourceOptionsFromUrl(url: string | undefined): DataSourceOpt
     // Sessions are written in UTC; reading DATETIME as UTC keeps the entity's dates right.
     return { ...common, type: 'mysql', url: url.replace(/^mariadb:/i, 'mysql:'), timezone: 'Z' };
   }
+  // pg takes both schemes; the times are `timestamptz`, which need no time zone setting.
+  if (scheme === 'postgres' || scheme === 'postgresql') return { ...common, type: 'postgres', url };
   throw new DatabaseUrlError(
     `DATABASE_URL has an unsupported scheme${scheme ? ` "${scheme}:"` : ''}; use ` +
-      'mysql://user:password@host:3306/database, mariadb://…, or sqlite:path/to/file.sqlite.',
+      'mysql://user:password@host:3306/database, mariadb://…, postgres://user:password@host:5432/database, ' +
+      'postgresql://…, or sqlite:path/to/file.sqlite.',
   );
 }
 

@@ -1,6 +1,7 @@
 import { redactUrl } from './database-url.js';
 
-const DATABASE_FAILURE = /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|Access denied|Unknown database|SQLITE_/i;
+const DATABASE_FAILURE =
+  /ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|Access denied|Unknown database|password authentication failed|SQLITE_/i;
 
 /**
  * The lines to print when the server or a command cannot start: the error's message, where the

@@ -1,11 +1,12 @@
 import mysql from 'mysql2/promise';
+import pg from 'pg';
 import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from 'typeorm';
 import { SessionEntity, sessionMigrations } from '../../src/session/index.js';
 
 /** A database the suite runs on. */
-export type TestDatabase = 'sqlite' | 'mariadb';
+export type TestDatabase = 'sqlite' | 'mariadb' | 'postgres';
 
-/** The databases `npm test` found (SQLite always; MariaDB when it answers). */
+/** The databases `npm test` found (SQLite always; MariaDB and PostgreSQL when they answer). */
 export function testDatabases(): TestDatabase[] {
   return (process.env.TEST_DATABASES ?? 'sqlite').split(',').filter(Boolean) as TestDatabase[];
 }
@@ -21,11 +22,14 @@ export function testBackends(): TestBackend[] {
   return [...testDatabases(), ...(process.env.TEST_REDIS_URL ? (['cache', 'cached_db'] as const) : [])];
 }
 
-/** The database of a backend: its own, or, for the Redis stores, MariaDB when there is one. */
+/** The database of a backend: its own, or, for the Redis stores, a database server when there is one. */
 export function databaseOf(backend: TestBackend): TestDatabase {
-  if (backend === 'sqlite' || backend === 'mariadb') return backend;
-  return testDatabases().includes('mariadb') ? 'mariadb' : 'sqlite';
+  if (backend !== 'cache' && backend !== 'cached_db') return backend;
+  return testDatabases().find((db) => db !== 'sqlite') ?? 'sqlite';
 }
+
+/** The PostgreSQL server of the suite. */
+export const testPostgresUrl = (): string => process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** Counts the SQL statements a data source sends. */
 export class QueryCounter implements TypeOrmLogger {
@@ -46,9 +50,13 @@ export class QueryCounter implements TypeOrmLogger {
   log(): void {}
 }
 
+/** This Jest worker's database on a server: one per worker and run, so that two runs never meet. */
+const workerDatabase = () =>
+  `nest_sessions_test_${process.env.TEST_RUN_ID ?? '0'}_${process.env.JEST_WORKER_ID ?? '0'}`;
+
 /**
  * Options for a fresh, migrated database of kind `db`: an in-memory SQLite database, or a
- * MariaDB database of this Jest worker's own (dropped and migrated again).
+ * MariaDB or PostgreSQL database of this Jest worker's own (dropped and migrated again).
  */
 export async function testDataSourceOptions(db: TestDatabase, counter?: QueryCounter): Promise<DataSourceOptions> {
   const common = {
@@ -58,9 +66,20 @@ export async function testDataSourceOptions(db: TestDatabase, counter?: QueryCou
     ...(counter && { logger: counter, logging: ['query' as const] }),
   };
   if (db === 'sqlite') return { ...common, type: 'better-sqlite3', database: ':memory:' };
+  const database = workerDatabase();
+  if (db === 'postgres') {
+    const url = new URL(testPostgresUrl());
+    const admin = new pg.Client({ connectionString: url.toString() });
+    await admin.connect();
+    // FORCE: connections a test left closing do not keep the database.
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE "${database}"`);
+    await admin.end();
+    url.pathname = `/${database}`;
+    // A session time zone far from UTC, so that a time written or read in it shows.
+    return { ...common, type: 'postgres', url: url.toString(), extra: { options: '-c TimeZone=Pacific/Kiritimati' } };
+  }
   const url = new URL(process.env.TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test');
-  // One database per Jest worker and run, so that two runs on one server never meet.
-  const database = `nest_sessions_test_${process.env.TEST_RUN_ID ?? '0'}_${process.env.JEST_WORKER_ID ?? '0'}`;
   const admin = await mysql.createConnection({ uri: url.toString() });
   await admin.query(`DROP DATABASE IF EXISTS \`${database}\``);
   await admin.query(`CREATE DATABASE \`${database}\``);
@@ -72,4 +91,30 @@ export async function testDataSourceOptions(db: TestDatabase, counter?: QueryCou
 /** A fresh, migrated data source on `db`. */
 export async function createTestDataSource(db: TestDatabase, counter?: QueryCounter): Promise<DataSource> {
   return new DataSource(await testDataSourceOptions(db, counter)).initialize();
+}
+
+/**
+ * Checks the types the migrations gave the sessions table `table` on PostgreSQL: every time an
+ * instant to the millisecond, whatever the session's time zone; the data `text`; the keys
+ * compared and ordered byte for byte.
+ */
+export async function expectPostgresColumns(dataSource: DataSource, table: string): Promise<void> {
+  const columns: { name: string; type: string; precision: number | null; collation: string | null }[] =
+    await dataSource.query(
+      `SELECT column_name AS name, data_type AS type, datetime_precision AS precision, collation_name AS collation
+       FROM information_schema.columns WHERE table_name = $1`,
+      [table],
+    );
+  const of = (name: string) => columns.find((column) => column.name === name);
+  const times = ['created_at', 'expire_date', 'key_issued_at', 'last_seen_at', 'previous_until'];
+  expect(
+    columns
+      .filter((column) => column.type.startsWith('timestamp'))
+      .map((column) => column.name)
+      .sort(),
+  ).toEqual(times);
+  for (const name of times)
+    expect([name, of(name)?.type, of(name)?.precision]).toEqual([name, 'timestamp with time zone', 3]);
+  expect(of('session_data')?.type).toBe('text');
+  expect([of('session_key')?.collation, of('previous_key')?.collation]).toEqual(['C', 'C']);
 }

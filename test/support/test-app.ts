@@ -156,9 +156,11 @@ async function editRedisRow(redis: TestRedis, key: string, edit: RowEdit): Promi
 }
 
 const SESSION_KEY_LENGTH = 32;
-const sqlTime = (time: Date) => time.toISOString().replace('T', ' ').replace('Z', '');
 
 async function editSqlRow(dataSource: DataSource, cache: TestRedis | undefined, key: string, edit: RowEdit) {
+  // UTC text, as the store writes it; with its zone for PostgreSQL's timestamptz.
+  const sqlTime = (time: Date) =>
+    dataSource.options.type === 'postgres' ? time.toISOString() : time.toISOString().replace('T', ' ').replace('Z', '');
   const columns: [string, unknown][] = [];
   if (edit.data !== undefined) columns.push(['session_data', edit.data]);
   if (edit.version !== undefined) columns.push(['version', edit.version]);
@@ -166,8 +168,12 @@ async function editSqlRow(dataSource: DataSource, cache: TestRedis | undefined, 
   if (edit.userId !== undefined) columns.push(['user_id', edit.userId]);
   if (edit.previousKey !== undefined) columns.push(['previous_key', edit.previousKey]);
   if (edit.previousUntil !== undefined) columns.push(['previous_until', sqlTime(edit.previousUntil)]);
-  const set = columns.map(([column]) => `${column} = ?`).join(', ');
-  await dataSource.query(`UPDATE session SET ${set} WHERE session_key = ?`, [...columns.map(([, v]) => v), key]);
+  const p = (index: number) => dataSource.driver.createParameter(`p${index}`, index);
+  const set = columns.map(([column], i) => `${column} = ${p(i)}`).join(', ');
+  await dataSource.query(`UPDATE session SET ${set} WHERE session_key = ${p(columns.length)}`, [
+    ...columns.map(([, v]) => v),
+    key,
+  ]);
   // An edit of the table, the truth: a cache in front forgets the row, as after a write.
   if (cache) await cache.raw(cache.prefix + key, ['DEL', cache.prefix + key]);
 }

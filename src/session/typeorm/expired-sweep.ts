@@ -1,4 +1,9 @@
 import type { DataSource } from 'typeorm';
+import { clearExpiredByLimit } from '../clear-expired-by-limit.js';
+import type { SessionStore } from '../session-store.interface.js';
+
+/** Above this share of expired rows, a MySQL cleanup walks the key instead of the expiry index. */
+const SWEEP_SHARE = 0.2;
 
 /** The escaped names the sweep needs. */
 export interface SweepTable {
@@ -52,4 +57,29 @@ export async function* sweepExpiredByKey(
   } finally {
     await runner.release();
   }
+}
+
+/**
+ * Deletes the rows of `store` expired at `now` (`nowText` as its statements take it) in batches
+ * of about `batchSize`: through the `expire_date` index, or, on MySQL/MariaDB (where `sweep` is
+ * given) when at least a fifth of the rows have expired, along the primary key (see
+ * {@link sweepExpiredByKey}).
+ */
+export async function* clearExpiredRows(
+  store: Pick<SessionStore, 'clearExpired' | 'count'>,
+  dataSource: DataSource,
+  sweep: SweepTable | undefined,
+  now: Date,
+  nowText: string,
+  batchSize: number,
+): AsyncIterable<number> {
+  if (sweep) {
+    const { live, expired } = await store.count(now);
+    if (expired === 0) return;
+    if (expired >= SWEEP_SHARE * (live + expired)) {
+      yield* sweepExpiredByKey(dataSource, sweep, nowText, batchSize);
+      return;
+    }
+  }
+  yield* clearExpiredByLimit(store, now, batchSize);
 }

@@ -1,14 +1,8 @@
 import { SessionKeyTakenError } from '../session-store.interface.js';
 import { isDuplicateKey, isLockConflict } from './driver-errors.js';
 import type { StatementRunner, TransactionRunner } from './statement-result.js';
-import {
-  newRowParameters,
-  updateManyParameters,
-  updateParameters,
-  type ChangedRow,
-  type NewRow,
-  type Statements,
-} from './session-statements.js';
+import { newRowParameters, updateParameters, type ChangedRow, type NewRow } from './session-rows.js';
+import type { Statements } from './session-statements.js';
 
 /**
  * The most session data, in characters, one multi-row INSERT carries, so that it stays well
@@ -16,14 +10,15 @@ import {
  */
 const MAX_BATCH_CHARS = 1 << 19;
 /**
- * The fewest updates worth a transaction: it takes three statements (START, UPDATE, COMMIT) on
- * one connection, where fewer updates go as one statement each, side by side.
+ * The fewest updates worth a group. On MySQL/MariaDB the group takes three statements (START,
+ * UPDATE, COMMIT) on one connection, where fewer updates go as one statement each, side by side;
+ * on PostgreSQL it is one statement.
  */
-const MIN_UPDATE_BATCH = 4;
+const MIN_UPDATE_BATCH = { transaction: 4, statement: 2 };
 
 /**
  * Writes the rows of many sessions in few statements: the inserts of one turn as multi-row
- * INSERTs, its updates (MySQL/MariaDB) as one UPDATE in a transaction. Each row still learns
+ * INSERTs, its updates as one UPDATE (on MySQL/MariaDB in a transaction). Each row still learns
  * its own outcome exactly.
  */
 export class SessionBatches {
@@ -53,9 +48,10 @@ export class SessionBatches {
 
   /**
    * Saves `rows`, resolving per row whether its version still held. Several rows of distinct keys
-   * go as one UPDATE in a transaction, kept only if every row's version held: the database tells
-   * how many rows an UPDATE changed, not which, so when one row lost to another request, the
-   * whole group is rolled back and each row goes again alone to learn its own outcome.
+   * go as one UPDATE. PostgreSQL names the rows it saved. MySQL/MariaDB tell how many rows an
+   * UPDATE changed, not which, so there it runs in a transaction kept only if every row's version
+   * held: when one row lost to another request, the whole group is rolled back and each row goes
+   * again alone to learn its own outcome.
    */
   async updateRows(rows: ChangedRow[]): Promise<boolean[]> {
     // Two saves of one session in a group would race inside one statement; the second waits.
@@ -72,13 +68,12 @@ export class SessionBatches {
     }
     const outcomes = new Map<ChangedRow, boolean>();
     const saveAlone = async (row: ChangedRow) => void outcomes.set(row, await this.updateRow(row));
+    const fewest = MIN_UPDATE_BATCH[this.sql.updateManyNamesRows ? 'statement' : 'transaction'];
     await Promise.all([
       ...groupBySize(distinct, MAX_BATCH_CHARS).map(async (group) => {
-        if (group.length >= MIN_UPDATE_BATCH && (await this.updateGroup(group))) {
-          for (const row of group) outcomes.set(row, true);
-        } else {
-          await Promise.all(group.map(saveAlone));
-        }
+        const saved = group.length >= fewest ? await this.updateGroup(group) : undefined;
+        if (saved) group.forEach((row, i) => outcomes.set(row, saved[i]));
+        else await Promise.all(group.map(saveAlone));
       }),
       ...repeated.map(saveAlone),
     ]);
@@ -108,17 +103,27 @@ export class SessionBatches {
     );
   }
 
-  /** One UPDATE for all of `rows` (distinct keys) in a transaction; whether it was kept. */
-  private updateGroup(rows: ChangedRow[]): Promise<boolean> {
-    return this.transaction()(async (run) => {
-      const { affected } = await run(this.sql.updateMany(rows.length), updateManyParameters(rows));
-      return affected === rows.length;
-    }).catch((error: unknown) => {
+  /**
+   * One UPDATE for all of `rows` (distinct keys); resolves whether each was saved, or nothing
+   * when the group tells nothing of its rows (rolled back), which then go alone.
+   */
+  private async updateGroup(rows: ChangedRow[]): Promise<boolean[] | undefined> {
+    const sql = this.sql.updateMany(rows.length);
+    const parameters = this.sql.updateManyParameters(rows);
+    try {
+      if (this.sql.updateManyNamesRows) {
+        const { records = [] } = await this.run(sql, parameters);
+        const saved = new Set((records as { session_key: string }[]).map((row) => row.session_key));
+        return rows.map((row) => saved.has(row.key));
+      }
+      const kept = await this.transaction()(async (run) => (await run(sql, parameters)).affected === rows.length);
+      return kept ? rows.map(() => true) : undefined;
+    } catch (error) {
       // Another transaction holding one of the rows is no failure of the save: alone, each
       // row takes its turn.
-      if (isLockConflict(error)) return false;
+      if (isLockConflict(error)) return undefined;
       throw error;
-    });
+    }
   }
 }
 

@@ -41,6 +41,8 @@ const entities = new Map<string, SessionEntityClass>();
 /**
  * The entity of sessions kept in `table`: one class per table name, however often asked for.
  * The index on the expiry is named after the table, since SQLite's index names are per database.
+ * Times are `Date`, which every driver takes (`datetime` is MySQL's and SQLite's only); the
+ * migrations make them `timestamptz` on PostgreSQL.
  *
  * @internal Use {@link SessionEntity} or {@link sessionTable}.
  */
@@ -58,7 +60,7 @@ export function sessionEntityFor(table: string): SessionEntityClass {
     sessionData: string;
 
     @Index(`${table}_expire_date_idx`)
-    @Column({ name: 'expire_date', type: 'datetime', precision: 3 })
+    @Column({ name: 'expire_date', type: Date, precision: 3 })
     expireDate: Date;
 
     @Column({ name: 'version', type: 'int', default: 0 })
@@ -68,10 +70,10 @@ export function sessionEntityFor(table: string): SessionEntityClass {
     @Column({ name: 'user_id', type: 'varchar', length: 191, nullable: true })
     userId: string | null;
 
-    @Column({ name: 'created_at', type: 'datetime', precision: 3, nullable: true })
+    @Column({ name: 'created_at', type: Date, precision: 3, nullable: true })
     createdAt: Date | null;
 
-    @Column({ name: 'last_seen_at', type: 'datetime', precision: 3, nullable: true })
+    @Column({ name: 'last_seen_at', type: Date, precision: 3, nullable: true })
     lastSeenAt: Date | null;
 
     @Column({ name: 'client_ip', type: 'varchar', length: 45, nullable: true })
@@ -80,14 +82,14 @@ export function sessionEntityFor(table: string): SessionEntityClass {
     @Column({ name: 'user_agent', type: 'varchar', length: 255, nullable: true })
     userAgent: string | null;
 
-    @Column({ name: 'key_issued_at', type: 'datetime', precision: 3, nullable: true })
+    @Column({ name: 'key_issued_at', type: Date, precision: 3, nullable: true })
     keyIssuedAt: Date | null;
 
     @Index(`${table}_previous_key_idx`)
     @Column({ name: 'previous_key', type: 'varchar', length: 40, nullable: true })
     previousKey: string | null;
 
-    @Column({ name: 'previous_until', type: 'datetime', precision: 3, nullable: true })
+    @Column({ name: 'previous_until', type: Date, precision: 3, nullable: true })
     previousUntil: Date | null;
   }
   entities.set(table, SessionEntity);
@@ -105,7 +107,7 @@ export function isSessionEntity(target: unknown): target is SessionEntityClass {
  * name, use {@link sessionTable} instead.
  *
  * The schema comes from the migration `CreateSessionTable`, which also gives `session_key` a
- * binary collation on MySQL/MariaDB so that keys compare byte for byte.
+ * binary collation on MySQL/MariaDB (and "C" on PostgreSQL) so that keys compare byte for byte.
  */
 export const SessionEntity = sessionEntityFor(SESSION_TABLE);
 /** A row of {@link SessionEntity}. */

@@ -1,6 +1,8 @@
 import type { DataSource } from 'typeorm';
-import { GuardedPool, StatementTimeoutError, type MysqlConnection, type MysqlPool } from './mysql-guarded-pool.js';
-import { isMysql } from './database-type.js';
+import { isMysql, isPostgres } from './database-type.js';
+import { StatementTimeoutError, type GuardedPool } from './guarded-pool.js';
+import { guardMysqlPool, type MysqlConnection, type MysqlPool } from './mysql-guarded-pool.js';
+import { guardPostgresPool, type PostgresPool } from './postgres-guarded-pool.js';
 import type { StatementRunner, TransactionRunner } from './statement-result.js';
 
 interface SqliteStatement {
@@ -15,21 +17,21 @@ interface SqliteDatabase {
 
 /**
  * The quickest way to run the store's few statements on `dataSource`: straight on the driver's
- * own mysql2 pool or better-sqlite3 database (prepared once), skipping the query runner, event
- * broadcaster and promise wrapper that TypeORM puts around every query — most of a session
- * request's cost otherwise. Other drivers go through a query runner. Statements are still
- * reported to the data source's logger when it logs queries.
+ * own mysql2 or pg pool or better-sqlite3 database (prepared once), skipping the query runner,
+ * event broadcaster and promise wrapper that TypeORM puts around every query — most of a
+ * session request's cost otherwise. Other drivers go through a query runner. Statements are
+ * still reported to the data source's logger when it logs queries.
  *
- * On MySQL/MariaDB a statement with no answer after `timeoutMs` fails, and its connection is
- * destroyed rather than handed back: a socket that went silent (a proxy or NAT that lost its
- * state, a failover behind a virtual IP) would otherwise stay in the pool, and every statement
- * queued on it would wait too. Connections that sat idle through such a timeout are suspect as
- * well, and are replaced the next time the pool hands them out.
+ * On MySQL/MariaDB and PostgreSQL a statement with no answer after `timeoutMs` fails, and its
+ * connection is destroyed rather than handed back: a socket that went silent (a proxy or NAT
+ * that lost its state, a failover behind a virtual IP) would otherwise stay in the pool, and
+ * every statement queued on it would wait too. Connections that sat idle through such a
+ * timeout are suspect as well, and are replaced the next time the pool hands them out.
  */
 export function createStatementRunner(dataSource: DataSource, timeoutMs: number): StatementRunner {
-  const pool = mysqlPool(dataSource);
+  const pool = guardedPool(dataSource, timeoutMs);
   const database = sqliteDatabase(dataSource);
-  if (pool) return logged(dataSource, new GuardedPool(pool, timeoutMs).runner());
+  if (pool) return logged(dataSource, pool.runner());
   if (database) return logged(dataSource, sqliteRunner(database));
   // A query runner reports to the logger itself.
   return queryRunnerRunner(dataSource);
@@ -41,10 +43,8 @@ export function createStatementRunner(dataSource: DataSource, timeoutMs: number)
  */
 export function createTransactionRunner(dataSource: DataSource, timeoutMs: number): TransactionRunner | undefined {
   if (!isMysql(dataSource.options.type)) return undefined;
-  const pool = mysqlPool(dataSource);
-  const begin = pool
-    ? mysqlConnection(new GuardedPool(pool, timeoutMs), dataSource)
-    : queryRunnerConnection(dataSource);
+  const pool = guardedPool(dataSource, timeoutMs);
+  const begin = pool ? pooledConnection(pool, dataSource) : queryRunnerConnection(dataSource);
   return async (work) => {
     const connection = await begin();
     const run = connection.run;
@@ -76,9 +76,16 @@ function logged(dataSource: DataSource, run: StatementRunner): StatementRunner {
   };
 }
 
-function mysqlPool(dataSource: DataSource): MysqlPool | undefined {
-  const driver = dataSource.driver as unknown as { pool?: MysqlPool };
-  return isMysql(dataSource.options.type) ? driver.pool : undefined;
+/**
+ * The driver's own pool, guarded: mysql2's (none under replication, which has a pool cluster),
+ * or pg's pool of the primary, which takes reads and writes alike.
+ */
+function guardedPool(dataSource: DataSource, timeoutMs: number): GuardedPool<object> | undefined {
+  const driver = dataSource.driver as unknown as { pool?: MysqlPool; master?: PostgresPool };
+  const type = dataSource.options.type;
+  if (isMysql(type) && driver.pool) return guardMysqlPool(driver.pool, timeoutMs);
+  if (isPostgres(type) && driver.master) return guardPostgresPool(driver.master, timeoutMs);
+  return undefined;
 }
 
 function sqliteDatabase(dataSource: DataSource): SqliteDatabase | undefined {
@@ -93,13 +100,16 @@ interface HeldConnection {
   discard(): void;
 }
 
-function mysqlConnection(pool: GuardedPool, dataSource: DataSource): () => Promise<HeldConnection> {
+function pooledConnection<C extends object>(
+  pool: GuardedPool<C>,
+  dataSource: DataSource,
+): () => Promise<HeldConnection> {
   return async () => {
     const connection = await pool.acquire();
     return {
       run: logged(dataSource, (sql, parameters) => pool.run(connection, sql, parameters)),
-      release: () => connection.release(),
-      discard: () => connection.destroy(),
+      release: () => pool.release(connection),
+      discard: () => pool.discard(connection),
     };
   };
 }

@@ -15,14 +15,14 @@ export interface TypeOrmSessionStoreOptions {
   renewedKeys?: boolean;
   /**
    * Whether loads and inserts that start in the same turn of the event loop go to the database
-   * together, as one statement each (see `TurnBatcher`); on MySQL/MariaDB updates too, in
-   * one transaction. Default: on, except for SQLite, which runs in process and gains nothing
-   * from it.
+   * together, as one statement each (see `TurnBatcher`); on MySQL/MariaDB (in one transaction)
+   * and PostgreSQL updates too. Default: on, except for SQLite, which runs in process and gains
+   * nothing from it.
    */
   batching?: boolean;
   /**
-   * Milliseconds a statement may go unanswered before it fails and, on MySQL/MariaDB, its
-   * connection is closed and replaced. `SessionModule` sets it a little under its
+   * Milliseconds a statement may go unanswered before it fails and, on MySQL/MariaDB and
+   * PostgreSQL, its connection is closed and replaced. `SessionModule` sets it a little under its
    * `storeTimeout` (see `statementTimeoutFor`); do the same for a store you make yourself.
    * Default 4750.
    */

@@ -1,65 +1,51 @@
 import type { DataSource, EntityMetadata } from 'typeorm';
-import { clearExpiredByLimit } from '../clear-expired-by-limit.js';
 import type {
   SessionCounts,
-  SessionInfo,
   SessionRecord,
   SessionStore,
   StoredSession,
   UserSessionRow,
 } from '../session-store.interface.js';
-import { isEmbedded, isMysql } from './database-type.js';
+import { isEmbedded, isMysql, isPostgres } from './database-type.js';
 import { isDuplicateKey } from './driver-errors.js';
-import { sweepExpiredByKey } from './expired-sweep.js';
+import { clearExpiredRows } from './expired-sweep.js';
 import { SessionBatches } from './session-batches.js';
+import { buildStatements, type Statements } from './session-statements.js';
+import { SessionReads, type KeyAsked } from './session-reads.js';
 import {
-  buildStatements,
   expiryReader,
-  utc,
+  infoValues,
+  renewParameters,
   type ChangedRow,
-  type InfoValues,
   type LoadedRow,
   type NewRow,
-  type Statements,
-} from './session-statements.js';
+} from './session-rows.js';
 import type { StatementResult, StatementRunner, TransactionRunner } from './statement-result.js';
 import { createStatementRunner, createTransactionRunner } from './statement-runner.js';
 import { checkSessionTable, sessionMetadata } from './session-table.js';
 import { DEFAULT_STATEMENT_TIMEOUT, type TypeOrmSessionStoreOptions } from './store-options.js';
 import { TurnBatcher } from './turn-batcher.js';
 
-/** A record's info as the columns take it; all `NULL` without one. */
-function infoValues(info: SessionInfo | undefined): InfoValues {
-  if (!info) return [null, null, null, null, null];
-  return [info.userId, utc(info.createdAt), utc(info.lastSeenAt), info.ip, info.userAgent];
-}
-
-/** A key a load asks for, with the alias it may answer to after a renewal. */
-interface KeyAsked {
-  key: string;
-  alias: string | undefined;
-}
-
 /** The most keys or rows one batched statement carries. */
 const MAX_BATCH = 100;
-/** Above this share of expired rows, a MySQL cleanup walks the key instead of the expiry index. */
-const SWEEP_SHARE = 0.2;
 
 /**
  * Keeps sessions in the table of a sessions entity (`SessionEntity`, or one of `sessionTable()`)
- * of a TypeORM data source (MySQL/MariaDB, SQLite, …).
+ * of a TypeORM data source (MySQL/MariaDB, PostgreSQL, SQLite, …).
  *
  * Each operation alone is one statement; operations that start in one turn share theirs (see
  * {@link TypeOrmSessionStoreOptions.batching}). The SQL is built once, from the entity's
  * metadata, and runs straight on the driver (see {@link createStatementRunner}), so the
- * per-request path does no query building; times are written as UTC text so the column holds UTC
- * whatever the driver's time zone setting.
+ * per-request path does no query building; times are written as UTC text (with its zone on
+ * PostgreSQL) so the column holds UTC whatever the driver's time zone setting.
  */
 export class TypeOrmSessionStore implements SessionStore {
   private readonly meta: EntityMetadata;
   private readonly sql: Statements;
-  private readonly readExpiry: (value: unknown) => Date;
+  /** Writes a time as the statements take it, in UTC. */
+  private readonly utc: (date: Date) => string;
   private readonly statementTimeout: number;
+  private readonly reads: SessionReads;
   private readonly batches: SessionBatches;
   private runner: StatementRunner | undefined;
   private transactionRunner: TransactionRunner | undefined;
@@ -74,16 +60,14 @@ export class TypeOrmSessionStore implements SessionStore {
     this.meta = sessionMetadata(dataSource, options.entity);
     this.sql = buildStatements(dataSource, this.meta, options.renewedKeys ?? true);
     this.statementTimeout = options.statementTimeout ?? DEFAULT_STATEMENT_TIMEOUT;
-    this.readExpiry = expiryReader(dataSource, this.meta);
-    this.batches = new SessionBatches(
-      this.sql,
-      (sql, parameters) => this.run(sql, parameters),
-      () => this.transaction(),
-    );
+    this.utc = this.sql.time;
+    const run: StatementRunner = (sql, parameters) => this.run(sql, parameters);
+    this.reads = new SessionReads(this.sql, run, expiryReader(dataSource, this.meta));
+    this.batches = new SessionBatches(this.sql, run, () => this.transaction());
     if (options.batching ?? !isEmbedded(dataSource.options.type)) {
-      this.loads = new TurnBatcher((keys) => this.loadRows(keys), MAX_BATCH);
+      this.loads = new TurnBatcher((keys) => this.reads.rows(keys), MAX_BATCH);
       this.inserts = new TurnBatcher((rows) => this.batches.insertRows(rows), MAX_BATCH);
-      if (isMysql(dataSource.options.type))
+      if (isMysql(dataSource.options.type) || isPostgres(dataSource.options.type))
         this.updates = new TurnBatcher((rows) => this.batches.updateRows(rows), MAX_BATCH);
     }
   }
@@ -104,26 +88,26 @@ export class TypeOrmSessionStore implements SessionStore {
 
   async load(key: string, alias?: string): Promise<StoredSession | undefined> {
     const asked = { key, alias };
-    const row = this.loads ? await this.loads.add(asked) : (await this.loadRows([asked]))[0];
+    const row = this.loads ? await this.loads.add(asked) : (await this.reads.rows([asked]))[0];
     if (!row) return undefined;
-    const stored = this.stored(row);
+    const stored = this.reads.stored(row);
     if (row.session_key !== undefined && row.session_key !== key) stored.key = row.session_key;
     return stored;
   }
 
   async listByUser(userId: string, now: Date = new Date()): Promise<UserSessionRow[]> {
-    const { records = [] } = await this.run(this.sql.listByUser, [userId, utc(now)]);
-    return (records as LoadedRow[]).map((row) => ({ key: row.session_key!, ...this.stored(row) }));
+    const { records = [] } = await this.run(this.sql.listByUser, [userId, this.utc(now)]);
+    return (records as LoadedRow[]).map((row) => ({ key: row.session_key!, ...this.reads.stored(row) }));
   }
 
   async create(key: string, record: SessionRecord): Promise<void> {
-    const row = { key, data: record.data, expires: utc(record.expiresAt), info: infoValues(record.info) };
+    const row = this.newRow(key, record);
     const failure = this.inserts ? await this.inserts.add(row) : (await this.batches.insertRows([row]))[0];
     if (failure) throw failure;
   }
 
   update(key: string, record: SessionRecord, version: number): Promise<boolean> {
-    const row = { key, data: record.data, expires: utc(record.expiresAt), info: infoValues(record.info), version };
+    const row = { ...this.newRow(key, record), version };
     return this.updates ? this.updates.add(row) : this.batches.updateRow(row);
   }
 
@@ -135,7 +119,7 @@ export class TypeOrmSessionStore implements SessionStore {
   }
 
   async exists(key: string): Promise<boolean> {
-    const { records } = await this.run(this.sql.exists, [key, utc(new Date())]);
+    const { records } = await this.run(this.sql.exists, [key, this.utc(new Date())]);
     return (records?.length ?? 0) > 0;
   }
 
@@ -144,31 +128,18 @@ export class TypeOrmSessionStore implements SessionStore {
       throw new RangeError(`clearExpired() takes a whole number of rows above 0 as limit, got ${limit}`);
     }
     const sql = limit === undefined ? this.sql.clearExpired : this.sql.clearExpiredBatch(limit);
-    const { affected } = await this.run(sql, [utc(now)]);
+    const { affected } = await this.run(sql, [this.utc(now)]);
     return affected ?? 0;
   }
 
-  /**
-   * Deletes expired rows in batches of about `batchSize`: through the `expire_date` index, or, on
-   * MySQL/MariaDB when at least a fifth of the rows have expired, along the primary key (see
-   * {@link sweepExpiredByKey}).
-   */
-  async *clearExpiredInBatches(now: Date, batchSize: number): AsyncIterable<number> {
-    const sweep = this.sql.sweep;
-    if (sweep) {
-      const { live, expired } = await this.count(now);
-      if (expired === 0) return;
-      if (expired >= SWEEP_SHARE * (live + expired)) {
-        yield* sweepExpiredByKey(this.dataSource, sweep, utc(now), batchSize);
-        return;
-      }
-    }
-    yield* clearExpiredByLimit(this, now, batchSize);
+  /** Deletes expired rows in batches of about `batchSize` (see {@link clearExpiredRows}). */
+  clearExpiredInBatches(now: Date, batchSize: number): AsyncIterable<number> {
+    return clearExpiredRows(this, this.dataSource, this.sql.sweep, now, this.utc(now), batchSize);
   }
 
   async count(now: Date = new Date()): Promise<SessionCounts> {
     const [expired, all] = await Promise.all([
-      this.run(this.sql.countExpired, [utc(now)]),
+      this.run(this.sql.countExpired, [this.utc(now)]),
       this.run(this.sql.countAll, []),
     ]);
     const number = (result: StatementResult) => Number((result.records?.[0] as { n: unknown }).n);
@@ -183,19 +154,12 @@ export class TypeOrmSessionStore implements SessionStore {
     graceUntil: Date,
     alias: string,
   ): Promise<boolean> {
-    const now = utc(new Date());
     try {
-      const { affected } = await this.run(this.sql.renew, [
-        newKey,
-        record.data,
-        alias,
-        utc(graceUntil),
-        now,
-        // The data is signed for this expiry.
-        utc(record.expiresAt),
-        key,
-        version,
-      ]);
+      const when = { graceUntil: this.utc(graceUntil), now: this.utc(new Date()), expires: this.utc(record.expiresAt) };
+      const { affected } = await this.run(
+        this.sql.renew,
+        renewParameters(key, newKey, record.data, version, alias, when),
+      );
       return (affected ?? 0) > 0;
     } catch (error) {
       // The new key taken (a broken random source): no renewal this time.
@@ -204,53 +168,8 @@ export class TypeOrmSessionStore implements SessionStore {
     }
   }
 
-  /** A loaded row as the store contract gives it. */
-  private stored(row: LoadedRow): StoredSession {
-    const stored: StoredSession = {
-      data: row.session_data,
-      expiresAt: this.readExpiry(row.expire_date),
-      version: Number(row.version),
-    };
-    if (row.key_issued_at !== null && row.key_issued_at !== undefined)
-      stored.keyIssuedAt = this.readExpiry(row.key_issued_at);
-    // Rows written before the info columns existed have none.
-    if (row.created_at !== null && row.created_at !== undefined) {
-      stored.info = {
-        userId: row.user_id ?? null,
-        createdAt: this.readExpiry(row.created_at),
-        lastSeenAt: this.readExpiry(row.last_seen_at ?? row.created_at),
-        ip: row.client_ip ?? null,
-        userAgent: row.user_agent ?? null,
-      };
-    }
-    return stored;
-  }
-
-  /** The live rows under the keys `asked`, in their order, else those their aliases name; one statement. */
-  private async loadRows(asked: KeyAsked[]): Promise<(LoadedRow | undefined)[]> {
-    const now = utc(new Date());
-    const keys = asked.map(({ key }) => key);
-    // No alias, no match: `previous_key = NULL` holds for no row.
-    const aliases = asked.map(({ alias }) => alias ?? null);
-    if (asked.length === 1) {
-      const { records = [] } = await this.run(this.sql.load, this.sql.loadParameters(keys, aliases, now));
-      // Its own row first, should the key also be another row's renewed one.
-      const rows = records as LoadedRow[];
-      const [{ key, alias }] = asked;
-      return [rows.find((row) => row.session_key === key) ?? rows.find((row) => alias && row.previous_key === alias)];
-    }
-    const sql = this.sql.loadMany(asked.length);
-    const { records = [] } = await this.run(sql, this.sql.loadParameters(keys, aliases, now));
-    const byKey = new Map<string, LoadedRow>();
-    const byAlias = new Map<string, LoadedRow>();
-    const nowTime = Date.now();
-    for (const row of records as LoadedRow[]) {
-      byKey.set(row.session_key!, row);
-      // A row answers to its alias only while the grace lasts.
-      const graceLasts = row.previous_until != null && this.readExpiry(row.previous_until).getTime() > nowTime;
-      if (row.previous_key && graceLasts) byAlias.set(row.previous_key, row);
-    }
-    return asked.map(({ key, alias }) => byKey.get(key) ?? (alias === undefined ? undefined : byAlias.get(alias)));
+  private newRow(key: string, record: SessionRecord): NewRow {
+    return { key, data: record.data, expires: this.utc(record.expiresAt), info: infoValues(record.info, this.utc) };
   }
 
   // Both made on first use: the driver's pool exists once the data source is initialised.

@@ -94,7 +94,8 @@ function database(url: string): TypeOrmModuleOptions {
   const file = /^sqlite:(.+)$/.exec(url)?.[1];
   if (file) return { type: 'better-sqlite3', database: file, ...session };
   if (/^(mysql|mariadb):\/\//.test(url)) return { type: 'mysql', url, timezone: 'Z', ...session };
-  throw new Error(`DATABASE_URL: expected sqlite:path/to/file or mysql://…, got ${url}`);
+  if (/^postgres(ql)?:\/\//.test(url)) return { type: 'postgres', url, ...session };
+  throw new Error(`DATABASE_URL: expected sqlite:path/to/file, mysql://… or postgres://…, got ${url}`);
 }
 
 /** A connected node-redis client of `url`; CommonJS has no top-level await, so the factory connects it. */

@@ -1,4 +1,6 @@
 import { Table, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { isMysql } from '../database-type.js';
+import { bytewiseKey, timeColumn } from './column-types.js';
 import { migrationName } from './migration-name.js';
 
 /** The migration that creates the sessions table `table` (see `sessionEntityFor`). */
@@ -8,21 +10,13 @@ export function createSessionTableMigration(table: string): new () => MigrationI
 
     async up(queryRunner: QueryRunner): Promise<void> {
       const type = queryRunner.connection.options.type;
-      const mysql = type === 'mysql' || type === 'mariadb';
       await queryRunner.createTable(
         new Table({
           name: table,
           columns: [
-            {
-              name: 'session_key',
-              type: 'varchar',
-              length: '40',
-              isPrimary: true,
-              // The default `_ci` collations would find `ABC…` when asked for `abc…`.
-              ...(mysql && { charset: 'ascii', collation: 'ascii_bin' }),
-            },
-            { name: 'session_data', type: mysql ? 'longtext' : 'text' },
-            { name: 'expire_date', type: type === 'postgres' ? 'timestamp' : 'datetime', precision: 3 },
+            { name: 'session_key', type: 'varchar', length: '40', isPrimary: true, ...bytewiseKey(type) },
+            { name: 'session_data', type: isMysql(type) ? 'longtext' : 'text' },
+            { name: 'expire_date', ...timeColumn(type) },
           ],
         }),
       );

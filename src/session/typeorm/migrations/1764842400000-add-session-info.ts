@@ -1,4 +1,5 @@
 import { TableColumn, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { timeColumn } from './column-types.js';
 import { migrationName } from './migration-name.js';
 
 /**
@@ -11,11 +12,11 @@ export function addSessionInfoMigration(table: string): new () => MigrationInter
     name = migrationName('AddSessionInfo', table, 1764842400000);
 
     async up(queryRunner: QueryRunner): Promise<void> {
-      const time = queryRunner.connection.options.type === 'postgres' ? 'timestamp' : 'datetime';
+      const time = timeColumn(queryRunner.connection.options.type);
       await queryRunner.addColumns(table, [
         new TableColumn({ name: 'user_id', type: 'varchar', length: '191', isNullable: true }),
-        new TableColumn({ name: 'created_at', type: time, precision: 3, isNullable: true }),
-        new TableColumn({ name: 'last_seen_at', type: time, precision: 3, isNullable: true }),
+        new TableColumn({ name: 'created_at', ...time, isNullable: true }),
+        new TableColumn({ name: 'last_seen_at', ...time, isNullable: true }),
         new TableColumn({ name: 'client_ip', type: 'varchar', length: '45', isNullable: true }),
         new TableColumn({ name: 'user_agent', type: 'varchar', length: '255', isNullable: true }),
       ]);

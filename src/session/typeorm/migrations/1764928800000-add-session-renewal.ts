@@ -1,4 +1,5 @@
 import { TableColumn, TableIndex, type MigrationInterface, type QueryRunner } from 'typeorm';
+import { bytewiseKey, timeColumn } from './column-types.js';
 import { migrationName } from './migration-name.js';
 
 /**
@@ -12,19 +13,18 @@ export function addSessionRenewalMigration(table: string): new () => MigrationIn
 
     async up(queryRunner: QueryRunner): Promise<void> {
       const type = queryRunner.connection.options.type;
-      const mysql = type === 'mysql' || type === 'mariadb';
-      const time = type === 'postgres' ? 'timestamp' : 'datetime';
+      const time = timeColumn(type);
       await queryRunner.addColumns(table, [
-        new TableColumn({ name: 'key_issued_at', type: time, precision: 3, isNullable: true }),
+        new TableColumn({ name: 'key_issued_at', ...time, isNullable: true }),
         new TableColumn({
           name: 'previous_key',
           type: 'varchar',
           length: '40',
           isNullable: true,
           // Compared byte for byte, as session_key is.
-          ...(mysql && { charset: 'ascii', collation: 'ascii_bin' }),
+          ...bytewiseKey(type),
         }),
-        new TableColumn({ name: 'previous_until', type: time, precision: 3, isNullable: true }),
+        new TableColumn({ name: 'previous_until', ...time, isNullable: true }),
       ]);
       await queryRunner.createIndex(
         table,
