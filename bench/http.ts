@@ -2,18 +2,19 @@
  * `npm run bench`: nest-sessions against express-session + connect-typeorm (the peer), the same
  * Nest app with no session (the ceiling), and the ceiling plus the fewest raw mysql2 queries each
  * route needs (the floor); and nest-sessions on Redis (`cache` and `cached_db`) against
- * express-session + connect-redis — apps of one shape, with the same routes
- * (bench/apps/*.main.ts) — side by side on one MariaDB and one Redis, alternating over several
- * rounds. For
+ * express-session + connect-redis, and on PostgreSQL against express-session + connect-pg-simple —
+ * apps of one shape, with the same routes (bench/apps/*.main.ts) — side by side on one MariaDB,
+ * one PostgreSQL and one Redis, alternating over several rounds. For
  * each server and route: requests/s, p50/p99 latency, CPU time per request — the server's, the
  * database server's (when it runs on this machine) and the whole machine's — and SQL statements
  * and Redis commands per request (medians over the rounds), and the ratios. Then 100,000 sessions made
  * through nest-sessions, with its heap before and after. Prints a table and writes
  * bench/results/http.json.
  *
- * BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_MARIADB_URL, BENCH_REDIS_URL,
+ * BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32), BENCH_MARIADB_URL, BENCH_POSTGRES_URL,
+ * BENCH_REDIS_URL,
  * BENCH_MEMORY_SESSIONS (100000; 0 skips the heap check). BENCH_SERVERS picks servers by id
- * (default `ours,peer,ceiling,floor,cache,cached,peer-redis`;
+ * (default `ours,peer,ceiling,floor,cache,cached,peer-redis,pg,peer-pg`;
  * `store`, the library's store alone, and `rolling` and `touched`, nest-sessions with
  * saveEveryRequest without and with touchAfter, run only when named) and BENCH_ROUTES routes (default
  * `untouched,read,new,write,hot`), for a closer look at a few of them. On `hot`, every connection
@@ -29,6 +30,7 @@ import { createClient } from 'redis';
 import { processIdFromFile, machineCpuMicros, processCpuMicros } from './support/cpu.js';
 import { HOT_KEYS, loadGenerator, runLoad, type LoadResult } from './support/load.js';
 import { benchDatabase } from './support/database.js';
+import { benchPostgres } from './support/postgres.js';
 import { median } from './support/median.js';
 import { startServer, type RunningServer } from './support/server.js';
 
@@ -38,11 +40,21 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const MEMORY_SESSIONS = Number(process.env.BENCH_MEMORY_SESSIONS ?? 100_000);
 const SESSIONS_PER_SERVER = 256;
 const serverUrl = new URL(process.env.BENCH_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test');
+const postgresUrl = new URL(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 // A Redis database of the bench's own, emptied before and after.
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 const DATABASE = 'nest_sessions_bench_http';
 
-/** Every server the bench can start, by id: its name in the report and its script. */
+/** A server of the bench: its name in the report, its script, and what it runs on. */
+interface BenchServer {
+  name: string;
+  script: string;
+  env?: Record<string, string>;
+  /** Sessions in the bench's PostgreSQL database rather than MariaDB's. */
+  postgres?: boolean;
+}
+
+/** Every server the bench can start, by id. */
 const ALL_SERVERS = {
   ours: { name: 'nest-sessions', script: 'dist/bench/apps/ours.main.js' },
   peer: { name: 'express-session + connect-typeorm', script: 'dist/bench/apps/peer.main.js' },
@@ -57,6 +69,12 @@ const ALL_SERVERS = {
     env: { SESSION_STORE: 'cached_db' },
   },
   'peer-redis': { name: 'express-session + connect-redis', script: 'dist/bench/apps/peer-redis.main.js' },
+  pg: { name: 'nest-sessions, PostgreSQL', script: 'dist/bench/apps/ours.main.js', postgres: true },
+  'peer-pg': {
+    name: 'express-session + connect-pg-simple',
+    script: 'dist/bench/apps/peer-pg.main.js',
+    postgres: true,
+  },
   ceiling: { name: 'no session (ceiling)', script: 'dist/bench/apps/bare.main.js' },
   floor: { name: 'raw mysql2 queries (floor)', script: 'dist/bench/apps/floor.main.js' },
   store: { name: "the library's store alone", script: 'dist/bench/apps/store.main.js' },
@@ -70,7 +88,7 @@ const ALL_SERVERS = {
     script: 'dist/bench/apps/ours.main.js',
     env: { SESSION_SAVE_EVERY_REQUEST: 'true', SESSION_TOUCH_AFTER: '60' },
   },
-} as const satisfies Record<string, { name: string; script: string; env?: Record<string, string> }>;
+} as const satisfies Record<string, BenchServer>;
 type ServerId = keyof typeof ALL_SERVERS;
 
 interface Route {
@@ -94,7 +112,7 @@ const ALL_ROUTES: Record<string, Route> = {
 // nest-sessions always runs: every ratio is taken against it.
 const SERVER_IDS = [
   'ours',
-  ...pick('BENCH_SERVERS', 'ours,peer,ceiling,floor,cache,cached,peer-redis', Object.keys(ALL_SERVERS)),
+  ...pick('BENCH_SERVERS', 'ours,peer,ceiling,floor,cache,cached,peer-redis,pg,peer-pg', Object.keys(ALL_SERVERS)),
 ].filter((id, index, ids) => ids.indexOf(id) === index) as ServerId[];
 const ROUTES = pick('BENCH_ROUTES', 'untouched,read,new,write,hot', Object.keys(ALL_ROUTES)).map(
   (id) => ALL_ROUTES[id],
@@ -132,6 +150,8 @@ async function main(): Promise<void> {
   await admin.query(`CREATE TABLE peer_session (
     expiredAt bigint NOT NULL, id varchar(255) NOT NULL PRIMARY KEY, json text NOT NULL,
     destroyedAt datetime(6) NULL, KEY IDX_peer_session_expiredAt (expiredAt))`);
+  const onPostgres = (id: ServerId) => (ALL_SERVERS[id] as BenchServer).postgres === true;
+  const postgres = SERVER_IDS.some(onPostgres) ? await benchPostgres(postgresUrl, DATABASE) : undefined;
   const redis = createClient({ url: REDIS_URL });
   await redis.connect();
   await redis.flushDb();
@@ -142,8 +162,9 @@ async function main(): Promise<void> {
   };
   const servers = {} as Record<ServerId, RunningServer>;
   for (const id of SERVER_IDS) {
-    const server: { script: string; env?: Record<string, string> } = ALL_SERVERS[id];
-    servers[id] = await startServer({ ...env, ...server.env }, server.script);
+    const server: BenchServer = ALL_SERVERS[id];
+    const databaseUrl = server.postgres ? { DATABASE_URL: postgres!.url } : {};
+    servers[id] = await startServer({ ...env, ...databaseUrl, ...server.env }, server.script);
   }
   try {
     const cookies = {} as Record<ServerId, string[]>;
@@ -159,13 +180,20 @@ async function main(): Promise<void> {
     const samples = new Map<string, Sample[]>();
     const measure = async (id: ServerId, route: Route): Promise<Sample> => {
       const server = servers[id];
-      const statementsBefore = await questions(admin);
+      // Statements of the database the server uses: MariaDB's count, or PostgreSQL's transactions.
+      const statementCount = onPostgres(id) ? () => postgres!.transactions() : () => questions(admin);
+      const serverDatabaseCpu = onPostgres(id) ? () => postgres!.cpuMicros() : databaseCpu;
+      const statementsBefore = await statementCount();
       const redisBefore = await redisCommands(redis);
       const shared =
         route.withSession === 'shared' && id !== 'ceiling' && id !== 'floor'
           ? await makeSession(server.url, 0)
           : undefined;
-      const [cpuBefore, databaseBefore, machineBefore] = [server.cpuMicros(), databaseCpu?.() ?? 0, machineCpuMicros()];
+      const [cpuBefore, databaseBefore, machineBefore] = [
+        server.cpuMicros(),
+        serverDatabaseCpu?.() ?? 0,
+        machineCpuMicros(),
+      ];
       const result: LoadResult = await runLoad({
         url: server.url,
         connections: CONNECTIONS,
@@ -174,9 +202,9 @@ async function main(): Promise<void> {
         cookies: shared ? [shared] : route.withSession ? cookies[id] : undefined,
       });
       const [cpu, machine] = [server.cpuMicros() - cpuBefore, machineCpuMicros() - machineBefore];
-      const database = databaseCpu && databaseCpu() - databaseBefore;
-      // The status query itself counts once.
-      const statements = (await questions(admin)) - statementsBefore - 1;
+      const database = serverDatabaseCpu && serverDatabaseCpu() - databaseBefore;
+      // MariaDB's status query itself counts once; PostgreSQL's runs in another database.
+      const statements = (await statementCount()) - statementsBefore - (onPostgres(id) ? 0 : 1);
       // The INFO of the count before counts once.
       const redisCommandCount = (await redisCommands(redis)) - redisBefore - 1;
       return {
@@ -212,6 +240,7 @@ async function main(): Promise<void> {
   } finally {
     for (const server of Object.values(servers)) await server.stop();
     await database.drop();
+    await postgres?.drop();
     await redis.flushDb();
     redis.destroy();
   }
@@ -351,6 +380,7 @@ function report(
   );
   console.table(rows);
   printRedisGoals(summary);
+  printPostgresGoals(summary);
   const heap = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
   if (memory) {
     console.log(
@@ -420,6 +450,29 @@ function printRedisGoals(
     if (ran('cached')) parts.push(`cached_db ${(summary('cached', route).rps / cache.rps).toFixed(2)} of cache`);
     if (cache.lost !== undefined) parts.push(`lost keys ${cache.lost} (connect-redis ${peer?.lost ?? '–'})`);
     console.log(`cache on ${route.name}: ${parts.join(', ')}`);
+  }
+}
+
+/**
+ * The PostgreSQL store's ratios, when its servers ran: against express-session +
+ * connect-pg-simple on the same database, and each one's session cost (its server's CPU per
+ * request above the ceiling's) when the ceiling ran too.
+ */
+function printPostgresGoals(
+  summary: (id: ServerId, route: Route) => { rps: number; cpu: number; lost: number | undefined },
+): void {
+  const ran = (id: ServerId) => SERVER_IDS.includes(id);
+  if (!ran('pg') || !ran('peer-pg')) return;
+  for (const route of ROUTES) {
+    const [ours, peer] = [summary('pg', route), summary('peer-pg', route)];
+    const parts = [`${(ours.rps / peer.rps).toFixed(2)}× connect-pg-simple`];
+    if (ran('ceiling')) {
+      const ceiling = summary('ceiling', route);
+      const [mine, theirs] = [Math.round(ours.cpu - ceiling.cpu), Math.round(peer.cpu - ceiling.cpu)];
+      parts.push(`session CPU above the ceiling ${mine} µs, connect-pg-simple ${theirs} µs`);
+    }
+    if (ours.lost !== undefined) parts.push(`lost keys ${ours.lost} (connect-pg-simple ${peer.lost ?? '–'})`);
+    console.log(`PostgreSQL on ${route.name}: ${parts.join(', ')}`);
   }
 }
 
