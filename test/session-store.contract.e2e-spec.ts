@@ -10,7 +10,7 @@ import {
   type SessionStore,
 } from '../src/session/index.js';
 import { createTestDataSource, testDatabases, testDataSourceOptions, type TestDatabase } from './support/databases.js';
-import { connectTestRedis, createTestRedisStore, redisKinds, testRedisUrl } from './support/redis.js';
+import { connectTestRedis, createTestRedisStore, REDIS_LIBRARIES, redisKinds, testRedisUrl } from './support/redis.js';
 
 interface StoreUnderTest {
   store: SessionStore;
@@ -89,35 +89,41 @@ const stores: Entry[] = [
       };
     },
   })),
-  ...(testRedisUrl() ? databases : []).map(({ name, connect }): Entry => ({
-    name: `CachedSessionStore: TypeOrmSessionStore on ${name} behind a single Redis`,
-    onDatabase: false,
-    full: true,
-    expiresItself: false,
-    open: async () => {
-      const dataSource = await connect();
-      const redis = await connectTestRedis('single');
-      const store = new CachedSessionStore(new TypeOrmSessionStore(dataSource), redis.redis, { prefix: redis.prefix });
-      return {
-        store,
-        close: async () => {
-          await store.close();
-          await redis.close();
-          await dataSource.destroy();
-        },
-      };
-    },
-  })),
-  ...redisKinds().map((kind): Entry => ({
-    name: `RedisSessionStore on ${kind === 'single' ? 'a single Redis' : 'a Redis Cluster'}`,
-    onDatabase: false,
-    full: true,
-    expiresItself: true,
-    open: async () => {
-      const { store, redis } = await createTestRedisStore(kind);
-      return { store, close: () => redis.close() };
-    },
-  })),
+  ...(testRedisUrl() ? databases : []).flatMap(({ name, connect }) =>
+    REDIS_LIBRARIES.map((library): Entry => ({
+      name: `CachedSessionStore: TypeOrmSessionStore on ${name} behind a single Redis through ${library}`,
+      onDatabase: false,
+      full: true,
+      expiresItself: false,
+      open: async () => {
+        const dataSource = await connect();
+        const redis = await connectTestRedis('single', testRedisUrl(), library);
+        const store = new CachedSessionStore(new TypeOrmSessionStore(dataSource), redis.redis, {
+          prefix: redis.prefix,
+        });
+        return {
+          store,
+          close: async () => {
+            await store.close();
+            await redis.close();
+            await dataSource.destroy();
+          },
+        };
+      },
+    })),
+  ),
+  ...redisKinds().flatMap((kind) =>
+    REDIS_LIBRARIES.map((library): Entry => ({
+      name: `RedisSessionStore on ${kind === 'single' ? 'a single Redis' : 'a Redis Cluster'} through ${library}`,
+      onDatabase: false,
+      full: true,
+      expiresItself: true,
+      open: async () => {
+        const { store, redis } = await createTestRedisStore(kind, library);
+        return { store, close: () => redis.close() };
+      },
+    })),
+  ),
 ];
 
 describe.each(stores)('$name', ({ open, onDatabase, full, expiresItself }) => {

@@ -23,6 +23,7 @@ import {
   Session,
   SessionModule,
   TypeOrmSessionStore,
+  type RedisClientLike,
   type SessionData,
 } from '../src/session/index.js';
 import { SessionCodec } from '../src/session/session-codec.js';
@@ -179,7 +180,7 @@ describe.each(testDatabases())('closing the app with a session save in flight (%
   it("saves a request that came in during a later module's hook, then closes the Redis client", async () => {
     gates = [new Gate(), new Gate(), new Gate()];
     const redis = await connectTestRedis('single');
-    const client = redis.redis;
+    const client = redis.redis as RedisClientLike;
     const moduleRef = await Test.createTestingModule({
       imports: [
         SlowHookModule,

@@ -50,7 +50,13 @@ export { MemorySessionStore } from './memory-session.store.js';
 export { TypeOrmSessionStore } from './typeorm/typeorm-session.store.js';
 export { RedisSessionStore, type RedisSessionStoreOptions } from './redis/redis-session.store.js';
 export { CachedSessionStore, type CachedSessionStoreOptions } from './redis/cached-session.store.js';
-export type { RedisClientLike, RedisClusterLike, RedisLike } from './redis/redis-connection.js';
+export type {
+  IoRedisClusterLike,
+  IoRedisLike,
+  RedisClientLike,
+  RedisClusterLike,
+  RedisLike,
+} from './redis/redis-clients.js';
 export { statementTimeoutFor, type TypeOrmSessionStoreOptions } from './typeorm/store-options.js';
 export { SessionEntity, SESSION_TABLE, type SessionEntityClass, type SessionRow } from './typeorm/session.entity.js';
 export {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
-import { RedisSessionStore, type RedisLike, type SessionInfo } from '../../src/session/index.js';
+import { RedisSessionStore, type RedisClientLike, type RedisLike, type SessionInfo } from '../../src/session/index.js';
 import { RedisConnection } from '../../src/session/redis/redis-connection.js';
 import * as scripts from '../../src/session/redis/redis-scripts.js';
 
@@ -50,41 +51,76 @@ export interface TestRedis {
   close(): Promise<void>;
 }
 
-/** A client of the single Redis, or of the cluster, with a fresh prefix. */
-export async function connectTestRedis(kind: 'single' | 'cluster', url = testRedisUrl()): Promise<TestRedis> {
-  const prefix = testRedisPrefix();
+/** The Redis client libraries the stores take. */
+export type RedisLibrary = 'node-redis' | 'ioredis';
+export const REDIS_LIBRARIES: readonly RedisLibrary[] = ['node-redis', 'ioredis'];
+
+/** A connected client of `library` to the single Redis at `url`, or to the suite's cluster. */
+async function connectClient(
+  kind: 'single' | 'cluster',
+  url: string | undefined,
+  library: RedisLibrary,
+): Promise<RedisLike> {
+  const nodes = testRedisClusterNodes().map((node) => {
+    const [host, port] = node.split(':');
+    return { host, port: Number(port) };
+  });
+  if (library === 'ioredis') {
+    const client =
+      kind === 'single'
+        ? new Redis(url!, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0 })
+        : new Cluster(nodes, { lazyConnect: true, enableOfflineQueue: false });
+    client.on('error', () => {});
+    await client.connect();
+    return client;
+  }
   const client =
     kind === 'single'
       ? createClient({ url, disableOfflineQueue: true })
-      : createCluster({ rootNodes: testRedisClusterNodes().map((node) => ({ url: `redis://${node}` })) });
+      : createCluster({ rootNodes: nodes.map(({ host, port }) => ({ url: `redis://${host}:${port}` })) });
   client.on('error', () => {});
   await client.connect();
+  return client;
+}
+
+/** A client of `library` to the single Redis, or to the cluster, with a fresh prefix. */
+export async function connectTestRedis(
+  kind: 'single' | 'cluster',
+  url = testRedisUrl(),
+  library: RedisLibrary = 'node-redis',
+): Promise<TestRedis> {
+  const prefix = testRedisPrefix();
+  const client = await connectClient(kind, url, library);
   const connection = new RedisConnection(client);
-  const keys = async () => {
+  const keysOf = async (through: RedisConnection) => {
     const found: string[] = [];
-    for await (const page of connection.scan(`${prefix}*`)) found.push(...page);
+    for await (const page of through.scan(`${prefix}*`)) found.push(...page);
     return found;
   };
+  const keys = () => keysOf(connection);
   return {
     redis: client,
     prefix,
     raw: (key, args) => connection.send(key, args),
     keys,
     close: async () => {
-      // The store may have closed the client at the app's shutdown.
-      if (!client.isOpen) await client.connect();
-      await Promise.all((await keys()).map((key) => connection.send(key, ['DEL', key])));
-      client.destroy();
+      // On a connection of its own: the store may have closed the client at the app's shutdown.
+      const cleanup = new RedisConnection(await connectClient(kind, url, library));
+      await Promise.all((await keysOf(cleanup)).map((key) => cleanup.send(key, ['DEL', key])));
+      await Promise.all([cleanup.close(), connection.close()]);
     },
   };
 }
 
-/** A {@link RedisSessionStore} on a fresh prefix of the suite's Redis. */
-export async function createTestRedisStore(kind: 'single' | 'cluster'): Promise<{
+/** A {@link RedisSessionStore} through a client of `library` on a fresh prefix of the suite's Redis. */
+export async function createTestRedisStore(
+  kind: 'single' | 'cluster',
+  library: RedisLibrary = 'node-redis',
+): Promise<{
   store: RedisSessionStore;
   redis: TestRedis;
 }> {
-  const redis = await connectTestRedis(kind);
+  const redis = await connectTestRedis(kind, testRedisUrl(), library);
   return { store: new RedisSessionStore(redis.redis, { prefix: redis.prefix }), redis };
 }
 
@@ -111,8 +147,8 @@ function commandKind([command, script]: string[]): string {
  * `commands`: cache upkeep (a fill, the row moved along) is named after its script.
  */
 export function countingRedis(redis: RedisLike, commands: string[]): RedisLike {
-  if ('masters' in redis) throw new Error('countingRedis() takes a single-node client');
-  const client = redis;
+  if (!('sendCommand' in redis) || 'masters' in redis) throw new Error('countingRedis() takes a node-redis client');
+  const client: RedisClientLike = redis;
   return {
     sendCommand: (args: string[], options?: { timeout?: number }) => {
       commands.push(commandKind(args));

@@ -8,7 +8,8 @@ import {
   type UserSessionRow,
 } from '../session-store.interface.js';
 import { CacheGuard } from './cache-guard.js';
-import { hashReply, RedisConnection, type RedisLike } from './redis-connection.js';
+import type { RedisLike } from './redis-clients.js';
+import { hashReply, RedisConnection } from './redis-connection.js';
 import { encodeInfo, rowArgs, storedFromHash } from './redis-row.js';
 import { CACHE_FILL, CACHE_READ, CACHE_UPDATE, CREATE_ROW } from './redis-scripts.js';
 

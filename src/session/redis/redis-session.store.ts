@@ -10,7 +10,8 @@ import {
 } from '../session-store.interface.js';
 import { DEFAULT_STATEMENT_TIMEOUT } from '../typeorm/store-options.js';
 import { checkNoEviction } from './eviction-policy.js';
-import { hashReply, RedisConnection, type RedisLike } from './redis-connection.js';
+import type { RedisLike } from './redis-clients.js';
+import { hashReply, RedisConnection } from './redis-connection.js';
 import { decodeInfo, encodeInfo, rowArgs, storedFromHash, type RowHash } from './redis-row.js';
 import { CREATE_ROW, DELETE_ROW, INDEX_SESSION, POINT_TO_ROW, UPDATE_ROW } from './redis-scripts.js';
 
