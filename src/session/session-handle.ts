@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CommitsInFlight } from './commits-in-flight.js';
-import { holdResponseEnd } from './hold-response-end.js';
+import { holdResponseEnd } from './platform/hold-response-end.js';
+import { rawRequestOf, type ResponseHeaders } from './platform/response-headers.js';
 import type { RequestSession } from './request-session.js';
 import { varyOnCookie, type SessionCookie } from './session-cookie.js';
 import type { SessionEngine } from './session-engine.js';
@@ -43,6 +44,8 @@ export class SessionHandle {
   private endHooked = false;
   private varied = false;
   private request: RequestFacts;
+  /** Where the cookie and `Vary` go: the Node.js response, until a platform names another. */
+  private headers: ResponseHeaders;
 
   constructor(
     private readonly deps: SessionHandleDeps,
@@ -50,8 +53,9 @@ export class SessionHandle {
     /** The session cookie as the client sent it, if it sent one. */
     private readonly cookieValue: string | undefined,
     /** The request, whose client a save records. */
-    private readonly req?: IncomingMessage,
+    private req?: ClientRequest,
   ) {
+    this.headers = res;
     this.request = {
       cookieSent: cookieValue !== undefined,
       cookieWellFormed: isWellFormedSessionKey(cookieValue),
@@ -88,7 +92,7 @@ export class SessionHandle {
   noteAccess(): void {
     if (this.varied) return;
     this.varied = true;
-    varyOnCookie(this.res);
+    varyOnCookie(this.headers);
   }
 
   /**
@@ -111,6 +115,18 @@ export class SessionHandle {
     await this.apply(200);
     // Saved on this request already: `saveEveryRequest` asks for no second write.
     this.request = { ...this.request, saveEveryRequest: false };
+  }
+
+  /**
+   * {@link commit}, with the cookie and `Vary` written to `headers` (a Fastify reply's, whose own
+   * headers win over the Node.js response's) and the client read from `req` (which knows the
+   * proxies the platform trusts).
+   */
+  commitThrough(headers: ResponseHeaders, req: ClientRequest, status: number): Promise<void> | undefined {
+    this.headers = headers;
+    this.req = req;
+    if (this.varied) varyOnCookie(headers);
+    return this.commit(status);
   }
 
   /**
@@ -179,11 +195,11 @@ export class SessionHandle {
     const cookie = renewed ?? saved;
     if (mustSetCookie(this.request, facts, cookie !== undefined) && this.writable()) {
       const { key, maxAge } = cookie ?? engine.cookieOf(session, now);
-      this.deps.cookie.set(this.res, key, maxAge, now);
+      this.deps.cookie.set(this.headers, key, maxAge, now);
     }
   }
 
-  /** The request's client: Express's `req.ip` (which follows `trust proxy`), else the socket's address. */
+  /** The request's client: Express's or Fastify's `req.ip` (which follow the trusted proxies), else the socket's address. */
   private client(): SessionClient | undefined {
     const req = this.req;
     if (!req) return undefined;
@@ -200,12 +216,12 @@ export class SessionHandle {
 
   private deleteCookie(): void {
     if (!this.writable()) return;
-    this.deps.cookie.delete(this.res);
-    varyOnCookie(this.res);
+    this.deps.cookie.delete(this.headers);
+    varyOnCookie(this.headers);
   }
 
   private writable(): boolean {
-    if (!this.res.headersSent) return true;
+    if (!this.headers.headersSent) return true;
     logger.warn('Response headers were sent before the session was committed; the cookie was not updated.');
     return false;
   }
@@ -216,7 +232,13 @@ export interface RequestWithSession {
   [SESSION_HANDLE]?: SessionHandle;
 }
 
-/** The handle the middleware attached to `req`, if any. */
+/** A request whose client a save records. */
+type ClientRequest = Pick<IncomingMessage, 'headers' | 'socket'>;
+
+/** The handle the middleware attached to `req`, or to the Node.js request `req` wraps, if any. */
 export function sessionHandleOf(req: object): SessionHandle | undefined {
-  return (req as RequestWithSession)[SESSION_HANDLE];
+  const handle = (req as RequestWithSession)[SESSION_HANDLE];
+  if (handle) return handle;
+  const raw = rawRequestOf(req);
+  return raw && (raw as RequestWithSession)[SESSION_HANDLE];
 }
