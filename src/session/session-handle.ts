@@ -1,8 +1,8 @@
 import { Logger } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { CommitsInFlight } from './commits-in-flight.js';
 import { holdResponseEnd } from './platform/hold-response-end.js';
-import { rawRequestOf, type ResponseHeaders } from './platform/response-headers.js';
+import type { ResponseHeaders } from './platform/response-headers.js';
 import type { RequestSession } from './request-session.js';
 import { varyOnCookie, type SessionCookie } from './session-cookie.js';
 import type { SessionEngine } from './session-engine.js';
@@ -17,8 +17,8 @@ import {
   type RequestFacts,
   type SessionFacts,
 } from './session-policy.js';
-import { SESSION_HANDLE } from './session.constants.js';
-import { clientOf, type SessionClient } from './session-user.js';
+import { sessionFacts } from './session-facts.js';
+import { clientOfRequest, type ClientRequest } from './session-user.js';
 
 const logger = new Logger('SessionHandle');
 
@@ -154,23 +154,7 @@ export class SessionHandle {
   }
 
   private facts(session: RequestSession): SessionFacts {
-    const rowKey = this.deps.engine.rowKeyOf(session);
-    return {
-      empty: session.isEmpty(),
-      changed: session.isChanged(),
-      key: session.sessionKey,
-      rowKey,
-      touchDue: this.deps.engine.touchDue(session),
-      cookieBehind: this.cookieBehind(session, rowKey),
-      renewDue: this.deps.engine.renewDue(session),
-    };
-  }
-
-  /** The cookie sent names a key the row (`rowKey`) no longer has: it came in through a renewed key. */
-  private cookieBehind(session: RequestSession, rowKey: string | null): boolean {
-    return (
-      this.request.cookieWellFormed && rowKey !== null && rowKey === session.sessionKey && rowKey !== this.cookieValue
-    );
+    return sessionFacts(this.deps.engine, this.request, this.cookieValue, session);
   }
 
   private async apply(status: number): Promise<void> {
@@ -187,8 +171,8 @@ export class SessionHandle {
     const saved = !mustSave(this.request, facts, status)
       ? undefined
       : facts.changed
-        ? await engine.save(session, now, this.client())
-        : await engine.refresh(session, now, this.client());
+        ? await engine.save(session, now, clientOfRequest(this.req))
+        : await engine.refresh(session, now, clientOfRequest(this.req));
     if (mustDeleteCookie(this.request, facts)) return this.deleteCookie();
     // A key due its renewal gets a new one now; a renewal that lost to a write waits for the next request.
     const renewed = mustRenew(facts, status) ? await engine.renew(session, now) : undefined;
@@ -197,14 +181,6 @@ export class SessionHandle {
       const { key, maxAge } = cookie ?? engine.cookieOf(session, now);
       this.deps.cookie.set(this.headers, key, maxAge, now);
     }
-  }
-
-  /** The request's client: Express's or Fastify's `req.ip` (which follow the trusted proxies), else the socket's address. */
-  private client(): SessionClient | undefined {
-    const req = this.req;
-    if (!req) return undefined;
-    const ip: unknown = Reflect.get(req, 'ip');
-    return clientOf(typeof ip === 'string' ? ip : req.socket?.remoteAddress, req.headers['user-agent']);
   }
 
   /** Holds the response's end until the session is committed (see {@link holdResponseEnd}). */
@@ -225,20 +201,4 @@ export class SessionHandle {
     logger.warn('Response headers were sent before the session was committed; the cookie was not updated.');
     return false;
   }
-}
-
-/** A request as the session layer sees it. */
-export interface RequestWithSession {
-  [SESSION_HANDLE]?: SessionHandle;
-}
-
-/** A request whose client a save records. */
-type ClientRequest = Pick<IncomingMessage, 'headers' | 'socket'>;
-
-/** The handle the middleware attached to `req`, or to the Node.js request `req` wraps, if any. */
-export function sessionHandleOf(req: object): SessionHandle | undefined {
-  const handle = (req as RequestWithSession)[SESSION_HANDLE];
-  if (handle) return handle;
-  const raw = rawRequestOf(req);
-  return raw && (raw as RequestWithSession)[SESSION_HANDLE];
 }

@@ -2,7 +2,7 @@ import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
 import { Observable } from 'rxjs';
 import { responseHeadersOf } from './platform/response-headers.js';
-import { sessionHandleOf } from './session-handle.js';
+import { sessionHandleOf } from './platform/request-handle.js';
 import { USES_SESSION } from './session.constants.js';
 
 /**

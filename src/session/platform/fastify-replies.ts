@@ -1,6 +1,6 @@
 import { failedSaveResponse, logFailedSave } from '../failed-save-response.js';
 import type { IncomingMessage } from 'node:http';
-import { sessionHandleOf } from '../session-handle.js';
+import { sessionHandleOf } from './request-handle.js';
 import { fastifyReplyHeaders, type FastifyReplyLike } from './response-headers.js';
 
 type Done = (error: null, payload: unknown) => void;
