@@ -12,6 +12,7 @@ import {
   Redirect,
   Req,
   Res,
+  StreamableFile,
   UseFilters,
   UseGuards,
   UseInterceptors,
@@ -23,6 +24,7 @@ import {
   type NestInterceptor,
 } from '@nestjs/common';
 import type { Request } from 'express';
+import { Readable } from 'node:stream';
 import { loadSession, RequestSession, Session, SessionInterceptor } from '../../src/session/index.js';
 
 /** The shape of the probe's session data. */
@@ -125,6 +127,13 @@ export class ProbeController {
   setWithHeaders(@Session() session: ProbeSession, @Query('k') key: string, @Query('v') value: string) {
     session.set(key, value);
     return 'ok';
+  }
+
+  /** `set`, answered with a stream. */
+  @Get('set-streamed')
+  setStreamed(@Session() session: ProbeSession, @Query('k') key: string, @Query('v') value: string) {
+    session.set(key, value);
+    return new StreamableFile(Readable.from(['streamed']));
   }
 
   /** `set`, with an exception filter of its own. */
