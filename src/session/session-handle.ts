@@ -70,6 +70,11 @@ export class SessionHandle {
     return this.session;
   }
 
+  /** Whether the response may have something to commit: the session was asked for, or the cookie is bad. */
+  get holdsEnd(): boolean {
+    return this.endHooked && !this.committed;
+  }
+
   /** The session, read from the store on the first call. */
   load(): Promise<RequestSession> {
     this.noteAccess();

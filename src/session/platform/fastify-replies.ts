@@ -25,7 +25,8 @@ export interface FastifyHooks {
 export function hookFastifyReplies(fastify: FastifyHooks): void {
   fastify.addHook('onSend', (request, reply, payload, done) => {
     const handle = sessionHandleOf(request);
-    if (!handle) return done(null, payload);
+    // Most requests never ask for their session: nothing to make for them.
+    if (!handle?.holdsEnd) return done(null, payload);
     const headers = fastifyReplyHeaders(reply);
     const pending = handle.commitThrough(headers, request, reply.statusCode);
     if (!pending) return done(null, payload);
