@@ -1,16 +1,15 @@
 import type { Server } from 'node:http';
-import { testBackends } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
-import { createTestApp, sessionCookie, setCookies, type TestApp } from './support/test-app.js';
+import { createTestApp, platformBackends, sessionCookie, setCookies, type TestApp } from './support/test-app.js';
 
 const withKey = (key: string) => `sessionid=${key}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const PARALLEL_WRITES = 200;
 
-describe.each(testBackends())('concurrent requests on one session on %s (SPEC §4)', (db) => {
+describe.each(platformBackends())('concurrent requests on one session on %s, on %s (SPEC §4)', (platform, db) => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await createTestApp(db, [ProbeController]);
+    t = await createTestApp(db, [ProbeController], {}, { platform });
     // 60 KB values travel in the URL in the many-writers cases.
     Object.assign(t.app.getHttpServer() as Server, { maxHeaderSize: 256 * 1024 });
   });

@@ -7,7 +7,7 @@ import { generateSessionKey, SessionKeyTakenError, SessionModule, TypeOrmSession
 import { testDatabases, testDataSourceOptions, type TestDatabase } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
 import { TcpProxy } from './support/tcp-proxy.js';
-import { sessionCookie, TEST_SECRET } from './support/test-app.js';
+import { sessionCookie, startTestApp, TEST_SECRET, type TestPlatform } from './support/test-app.js';
 
 const STORE_TIMEOUT = 1_000;
 // How much later than storeTimeout a 503 may come: the deadline sweep, and HTTP on a busy machine.
@@ -17,9 +17,12 @@ const servers = testDatabases().filter((db): db is Exclude<TestDatabase, 'sqlite
 if (servers.length === 0) console.warn('Skipping the database fault tests: they need MariaDB or PostgreSQL.');
 const defaultPorts = { mariadb: 3306, postgres: 5432 };
 
-(servers.length ? describe.each(servers) : describe.skip.each(['mariadb' as const]))(
-  '%s going away and coming back (through a TCP proxy)',
-  (db) => {
+const platforms: TestPlatform[] = ['express', 'fastify'];
+const cases = servers.flatMap((db) => platforms.map((platform) => [db, platform] as const));
+
+(cases.length ? describe.each(cases) : describe.skip.each([['mariadb', 'express'] as const]))(
+  '%s going away and coming back (through a TCP proxy), on %s',
+  (db, platform) => {
     let proxy: TcpProxy;
     let app: INestApplication;
     const http = () => request(app.getHttpServer());
@@ -41,8 +44,7 @@ const defaultPorts = { mariadb: 3306, postgres: 5432 };
         ],
         controllers: [ProbeController],
       }).compile();
-      app = moduleRef.createNestApplication({ logger: false });
-      await app.init();
+      app = await startTestApp(moduleRef, platform);
       key = sessionCookie(await http().get('/save').expect(200)).value;
     });
     afterAll(async () => {

@@ -9,6 +9,7 @@ import {
   type INestApplication,
   type Type,
 } from '@nestjs/common';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -29,7 +30,7 @@ import {
 import { SessionCodec } from '../src/session/session-codec.js';
 import { testDatabases, testDataSourceOptions, type TestDatabase } from './support/databases.js';
 import { connectTestRedis, testRedisUrl } from './support/redis.js';
-import { TEST_SECRET } from './support/test-app.js';
+import { platformBackends, TEST_SECRET } from './support/test-app.js';
 
 /** Where the handler below stops until the test lets it go on. */
 class Gate {
@@ -90,90 +91,98 @@ async function closeWithRequestDuringLaterHook(app: INestApplication): Promise<v
   await closing;
 }
 
-describe.each(testDatabases())('closing the app with a session save in flight (%s)', (db: TestDatabase) => {
-  let dir: string;
-  let options: DataSourceOptions;
+describe.each(platformBackends(['sqlite'], testDatabases()))(
+  'closing the app with a session save in flight (%s, %s)',
+  (platform, backend) => {
+    const db = backend as TestDatabase;
+    let dir: string;
+    let options: DataSourceOptions;
 
-  beforeEach(async () => {
-    gates = [new Gate(), new Gate(), new Gate()];
-    dir = mkdtempSync(join(tmpdir(), 'nest-sessions-shutdown-'));
-    options = await testDataSourceOptions(db);
-    // A file, not memory, so that the rows outlive the app's data source.
-    if (db === 'sqlite') options = { ...options, database: join(dir, 'sessions.sqlite') } as DataSourceOptions;
-  });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+    beforeEach(async () => {
+      gates = [new Gate(), new Gate(), new Gate()];
+      dir = mkdtempSync(join(tmpdir(), 'nest-sessions-shutdown-'));
+      options = await testDataSourceOptions(db);
+      // A file, not memory, so that the rows outlive the app's data source.
+      if (db === 'sqlite') options = { ...options, database: join(dir, 'sessions.sqlite') } as DataSourceOptions;
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  async function startApp(shutdownTimeout?: number, before: Type[] = []): Promise<INestApplication> {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        ...before,
-        TypeOrmModule.forRoot(options),
-        SessionModule.forRoot({ secret: TEST_SECRET, shutdownTimeout }),
-      ],
-      controllers: [SlowController],
-    }).compile();
-    // The server drops its open sockets when it closes, as apps that must stop quickly do.
-    const app = moduleRef.createNestApplication({ logger: false, forceCloseConnections: true });
-    await app.listen(0, '127.0.0.1');
-    return app;
-  }
-
-  async function storedSessions(): Promise<SessionData[]> {
-    const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
-    try {
-      const rows: { session_key: string }[] = await dataSource.query('SELECT session_key FROM session');
-      const codec = new SessionCodec(TEST_SECRET);
-      const store = new TypeOrmSessionStore(dataSource);
-      const decoded = rows.map(async ({ session_key: key }) => {
-        const row = await store.load(key);
-        return (row && codec.decode(key, row.data, row.expiresAt)?.data) ?? { unverified: true };
-      });
-      return await Promise.all(decoded);
-    } finally {
-      await dataSource.destroy();
+    async function startApp(shutdownTimeout?: number, before: Type[] = []): Promise<INestApplication> {
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          ...before,
+          TypeOrmModule.forRoot(options),
+          SessionModule.forRoot({ secret: TEST_SECRET, shutdownTimeout }),
+        ],
+        controllers: [SlowController],
+      }).compile();
+      // The server drops its open sockets when it closes, as apps that must stop quickly do.
+      const appOptions = { logger: false as const, forceCloseConnections: true };
+      const app =
+        platform === 'fastify'
+          ? moduleRef.createNestApplication(new FastifyAdapter(), appOptions)
+          : moduleRef.createNestApplication(appOptions);
+      await app.listen(0, '127.0.0.1');
+      return app;
     }
-  }
 
-  it('waits for the handler whose client hung up, and its session is saved', async () => {
-    const app = await startApp();
-    await hangUpDuring(app, 0);
-    let closed = false;
-    const closing = app.close().then(() => (closed = true));
-    await turns(100);
-    expect(closed).toBe(false); // still waiting on the handler
-    gates[0].release();
-    await closing;
-    expect(await storedSessions()).toEqual([{ saved: 0 }]);
-  });
+    async function storedSessions(): Promise<SessionData[]> {
+      const dataSource = await new DataSource({ ...options, migrationsRun: false }).initialize();
+      try {
+        const rows: { session_key: string }[] = await dataSource.query('SELECT session_key FROM session');
+        const codec = new SessionCodec(TEST_SECRET);
+        const store = new TypeOrmSessionStore(dataSource);
+        const decoded = rows.map(async ({ session_key: key }) => {
+          const row = await store.load(key);
+          return (row && codec.decode(key, row.data, row.expiresAt)?.data) ?? { unverified: true };
+        });
+        return await Promise.all(decoded);
+      } finally {
+        await dataSource.destroy();
+      }
+    }
 
-  it("also waits, after the server closed, for a request that came in during a later module's hook", async () => {
-    // Another global module's beforeApplicationShutdown runs after this library's first wait.
-    // The server closes, dropping the socket; TypeORM's data source must outlive the handler.
-    await closeWithRequestDuringLaterHook(await startApp(undefined, [SlowHookModule]));
-    expect(await storedSessions()).toEqual([{ saved: 1 }]);
-  });
-
-  it('stops waiting after shutdownTimeout, and the late save fails without a crash', async () => {
-    const crashes: unknown[] = [];
-    const record = (error: unknown) => crashes.push(error);
-    process.on('unhandledRejection', record);
-    process.on('uncaughtException', record);
-    try {
-      const app = await startApp(50);
+    it('waits for the handler whose client hung up, and its session is saved', async () => {
+      const app = await startApp();
       await hangUpDuring(app, 0);
-      await app.close(); // resolves although the handler is still held at its gate
-      gates[0].release();
-      // The save now meets a closed data source: it is logged and lost, and the process goes on.
+      let closed = false;
+      const closing = app.close().then(() => (closed = true));
       await turns(100);
-      expect(await storedSessions()).toEqual([]);
-    } finally {
-      process.off('unhandledRejection', record);
-      process.off('uncaughtException', record);
-    }
-    // Neither an unhandled rejection nor an uncaught exception: either would end a real server.
-    expect(crashes).toEqual([]);
-  });
-});
+      expect(closed).toBe(false); // still waiting on the handler
+      gates[0].release();
+      await closing;
+      expect(await storedSessions()).toEqual([{ saved: 0 }]);
+    });
+
+    it("also waits, after the server closed, for a request that came in during a later module's hook", async () => {
+      // Another global module's beforeApplicationShutdown runs after this library's first wait.
+      // The server closes, dropping the socket; TypeORM's data source must outlive the handler.
+      await closeWithRequestDuringLaterHook(await startApp(undefined, [SlowHookModule]));
+      expect(await storedSessions()).toEqual([{ saved: 1 }]);
+    });
+
+    it('stops waiting after shutdownTimeout, and the late save fails without a crash', async () => {
+      const crashes: unknown[] = [];
+      const record = (error: unknown) => crashes.push(error);
+      process.on('unhandledRejection', record);
+      process.on('uncaughtException', record);
+      try {
+        const app = await startApp(50);
+        await hangUpDuring(app, 0);
+        await app.close(); // resolves although the handler is still held at its gate
+        gates[0].release();
+        // The save now meets a closed data source: it is logged and lost, and the process goes on.
+        await turns(100);
+        expect(await storedSessions()).toEqual([]);
+      } finally {
+        process.off('unhandledRejection', record);
+        process.off('uncaughtException', record);
+      }
+      // Neither an unhandled rejection nor an uncaught exception: either would end a real server.
+      expect(crashes).toEqual([]);
+    });
+  },
+);
 
 /** The Redis stores close their client at shutdown, once the sessions still in flight are saved. */
 (testRedisUrl() ? describe : describe.skip)('closing the app with a save in flight on the cache store', () => {

@@ -1,15 +1,14 @@
 import { generateSessionKey } from '../src/session/index.js';
-import { testBackends } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
-import { createTestApp, sessionCookie, setCookies, type TestApp } from './support/test-app.js';
+import { createTestApp, platformBackends, sessionCookie, setCookies, type TestApp } from './support/test-app.js';
 
 const withKey = (key: string) => `sessionid=${key}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-describe.each(testBackends())('the absolute timeout on %s', (db) => {
+describe.each(platformBackends(['sqlite']))('%s: the absolute timeout on %s', (platform, db) => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await createTestApp(db, [ProbeController], { absoluteTimeout: 2, saveEveryRequest: true });
+    t = await createTestApp(db, [ProbeController], { absoluteTimeout: 2, saveEveryRequest: true }, { platform });
   });
   afterEach(() => t.close());
 
@@ -51,13 +50,13 @@ describe.each(testBackends())('the absolute timeout on %s', (db) => {
   }, 10_000);
 });
 
-describe.each(testBackends())('touchAfter on a rolling session, on %s', (db) => {
+describe.each(platformBackends(['sqlite']))('%s: touchAfter on a rolling session on %s', (platform, db) => {
   let t: TestApp;
   afterEach(() => t.close());
   const writes = () => t.queries.statements.filter((sql) => /^\s*(INSERT|UPDATE|DELETE)/i.test(sql)).length;
 
   it('reads a rolling session N times within touchAfter for N reads and no write, re-sending no cookie', async () => {
-    t = await createTestApp(db, [ProbeController], { saveEveryRequest: true, touchAfter: 60 });
+    t = await createTestApp(db, [ProbeController], { saveEveryRequest: true, touchAfter: 60 }, { platform });
     const key = sessionCookie(await t.http().get('/set?k=n&v=1').expect(200)).value;
     t.queries.reset();
     for (let i = 0; i < 10; i++) {
@@ -69,7 +68,7 @@ describe.each(testBackends())('touchAfter on a rolling session, on %s', (db) => 
   });
 
   it('refreshes once the last refresh is older than touchAfter: one write and the cookie, then none again', async () => {
-    t = await createTestApp(db, [ProbeController], { saveEveryRequest: true, touchAfter: 1 });
+    t = await createTestApp(db, [ProbeController], { saveEveryRequest: true, touchAfter: 1 }, { platform });
     const key = sessionCookie(await t.http().get('/set?k=n&v=1').expect(200)).value;
     await sleep(1_100);
     t.queries.reset();
@@ -83,7 +82,7 @@ describe.each(testBackends())('touchAfter on a rolling session, on %s', (db) => 
   }, 10_000);
 
   it('drops a refresh that loses to a real write: neither merged nor retried, the write kept', async () => {
-    t = await createTestApp(db, [ProbeController], { saveEveryRequest: true, touchAfter: 1 });
+    t = await createTestApp(db, [ProbeController], { saveEveryRequest: true, touchAfter: 1 }, { platform });
     const key = sessionCookie(await t.http().get('/set?k=n&v=1').expect(200)).value;
     await sleep(1_100);
     const slow = t.http().get('/slow-read?ms=300').set('Cookie', withKey(key));
@@ -100,13 +99,13 @@ describe.each(testBackends())('touchAfter on a rolling session, on %s', (db) => 
   }, 10_000);
 });
 
-describe.each(testBackends())('renewAfter on %s', (db) => {
+describe.each(platformBackends(['sqlite']))('%s: renewAfter on %s', (platform, db) => {
   let t: TestApp;
   afterEach(() => t.close());
   const get = (path: string, key: string) => t.http().get(path).set('Cookie', withKey(key));
 
   it('gives an old key a new one, data kept; the old key works through the grace, then is dead', async () => {
-    t = await createTestApp(db, [ProbeController], { renewAfter: 1, renewGrace: 2 });
+    t = await createTestApp(db, [ProbeController], { renewAfter: 1, renewGrace: 2 }, { platform });
     const old = sessionCookie(await t.http().get('/set?k=n&v=1').expect(200)).value;
     await sleep(1_100);
     const renewed = await get('/read', old).expect(200);
@@ -127,7 +126,7 @@ describe.each(testBackends())('renewAfter on %s', (db) => {
   }, 15_000);
 
   it('a key written in as a renewed one, by someone who can write the store but lacks the secret, reaches nothing', async () => {
-    t = await createTestApp(db, [ProbeController], { renewAfter: 3600 });
+    t = await createTestApp(db, [ProbeController], { renewAfter: 3600 }, { platform });
     const victim = sessionCookie(await t.http().get('/set?k=n&v=1').expect(200)).value;
     const chosen = generateSessionKey();
     await t.editRow(victim, { previousKey: chosen, previousUntil: new Date(Date.now() + 3_600_000) });
@@ -138,7 +137,7 @@ describe.each(testBackends())('renewAfter on %s', (db) => {
   });
 
   it('parallel requests on the old key when its renewal is due: none logged out, none lost, one new key', async () => {
-    t = await createTestApp(db, [ProbeController], { renewAfter: 1, renewGrace: 30 });
+    t = await createTestApp(db, [ProbeController], { renewAfter: 1, renewGrace: 30 }, { platform });
     const old = sessionCookie(await t.http().get('/set?k=start&v=1').expect(200)).value;
     await sleep(1_100);
     const requests = Array.from({ length: 30 }, (_, i) =>
@@ -161,7 +160,7 @@ describe.each(testBackends())('renewAfter on %s', (db) => {
   }, 15_000);
 
   it('keeps the absolute timeout counting from the login, not from a renewal', async () => {
-    t = await createTestApp(db, [ProbeController], { renewAfter: 1, absoluteTimeout: 2 });
+    t = await createTestApp(db, [ProbeController], { renewAfter: 1, absoluteTimeout: 2 }, { platform });
     const old = sessionCookie(await t.http().get('/set?k=n&v=1').expect(200)).value;
     await sleep(1_100);
     const fresh = sessionCookie(await get('/read', old).expect(200)).value;

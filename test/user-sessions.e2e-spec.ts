@@ -2,17 +2,17 @@ import { SessionsService, type UserSession } from '../src/session/index.js';
 import { testBackends } from './support/databases.js';
 import { createExpressSessionApp } from './support/express-session-app.js';
 import { ProbeController } from './support/probe.controller.js';
-import { createTestApp, sessionCookie, setCookies, type TestApp } from './support/test-app.js';
+import { createTestApp, platformBackends, sessionCookie, setCookies, type TestApp } from './support/test-app.js';
 
 const withKey = (key: string) => `sessionid=${key}`;
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0';
 const PHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148';
 
-describe.each(testBackends())('the sessions of a user on %s', (db) => {
+describe.each(platformBackends(['sqlite']))('%s: the sessions of a user on %s', (platform, db) => {
   let t: TestApp;
   let sessions: SessionsService;
   beforeEach(async () => {
-    t = await createTestApp(db, [ProbeController]);
+    t = await createTestApp(db, [ProbeController], {}, { platform });
     sessions = t.app.get(SessionsService);
   });
   afterEach(() => t.close());

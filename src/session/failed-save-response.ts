@@ -1,5 +1,7 @@
-import { HttpException } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
+import { HttpException, Logger } from '@nestjs/common';
+import type { ResponseHeaders } from './platform/response-headers.js';
+
+const logger = new Logger('SessionHandle');
 
 // Headers that describe the body the handler produced, which the error replaces.
 const BODY_HEADERS = [
@@ -18,7 +20,7 @@ const BODY_HEADERS = [
  * (`{ statusCode, message, error }`). Headers the handler set, other than those describing its
  * body, stay. Returns the body to end the response with.
  */
-export function failedSaveResponse(res: ServerResponse, error: unknown): string {
+export function failedSaveResponse(res: ResponseHeaders, error: unknown): string {
   const exception = error instanceof HttpException ? error : undefined;
   const status = exception?.getStatus() ?? 500;
   const answer = exception?.getResponse() ?? { statusCode: 500, message: 'Internal server error' };
@@ -28,4 +30,9 @@ export function failedSaveResponse(res: ServerResponse, error: unknown): string 
   res.setHeader('Content-Type', 'application/json; charset=utf-8');
   res.setHeader('Content-Length', Buffer.byteLength(body));
   return body;
+}
+
+/** Logs a failed commit that is no HTTP answer (a bug, a store's own failure). */
+export function logFailedSave(error: unknown): void {
+  if (!(error instanceof HttpException)) logger.error(`Session commit failed: ${(error as Error)?.message ?? error}`);
 }

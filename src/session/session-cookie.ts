@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
+import type { ResponseHeaders } from './platform/response-headers.js';
 import type { ResolvedSessionOptions } from './session-options.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
 
@@ -51,7 +51,7 @@ export class SessionCookie {
   }
 
   /** Sends `key`, valid for `maxAge` seconds from `now`, or until the browser closes when `undefined`. */
-  set(res: ServerResponse, key: string, maxAge: number | undefined, now: Date): void {
+  set(res: ResponseHeaders, key: string, maxAge: number | undefined, now: Date): void {
     const lifetime =
       maxAge === undefined
         ? ''
@@ -60,7 +60,7 @@ export class SessionCookie {
   }
 
   /** Tells the browser to drop the cookie. */
-  delete(res: ServerResponse): void {
+  delete(res: ResponseHeaders): void {
     putSetCookie(res, this.name, this.deletion);
   }
 }
@@ -87,7 +87,7 @@ function unquote(value: string): string {
 }
 
 /** Adds `Cookie` to the response's `Vary` header unless it is there already. */
-export function varyOnCookie(res: ServerResponse): void {
+export function varyOnCookie(res: ResponseHeaders): void {
   if (res.headersSent) return;
   const current = res.getHeader('Vary');
   if (current === undefined) {
@@ -104,7 +104,7 @@ export function varyOnCookie(res: ServerResponse): void {
  * Adds the `Set-Cookie` line `value` for the cookie `name`, in place of one for it already there
  * (a session saved twice in one request, with express-session's `save()`), keeping the others.
  */
-function putSetCookie(res: ServerResponse, name: string, value: string): void {
+function putSetCookie(res: ResponseHeaders, name: string, value: string): void {
   const current = res.getHeader('Set-Cookie');
   if (current === undefined) return void res.setHeader('Set-Cookie', value);
   const lines = (Array.isArray(current) ? current : [String(current)]).filter((line) => !line.startsWith(`${name}=`));

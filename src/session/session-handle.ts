@@ -1,7 +1,8 @@
 import { Logger } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import type { CommitsInFlight } from './commits-in-flight.js';
-import { holdResponseEnd } from './hold-response-end.js';
+import { holdResponseEnd } from './platform/hold-response-end.js';
+import type { ResponseHeaders } from './platform/response-headers.js';
 import type { RequestSession } from './request-session.js';
 import { varyOnCookie, type SessionCookie } from './session-cookie.js';
 import type { SessionEngine } from './session-engine.js';
@@ -16,8 +17,8 @@ import {
   type RequestFacts,
   type SessionFacts,
 } from './session-policy.js';
-import { SESSION_HANDLE } from './session.constants.js';
-import { clientOf, type SessionClient } from './session-user.js';
+import { sessionFacts } from './session-facts.js';
+import { clientOfRequest, type ClientRequest } from './session-user.js';
 
 const logger = new Logger('SessionHandle');
 
@@ -43,6 +44,8 @@ export class SessionHandle {
   private endHooked = false;
   private varied = false;
   private request: RequestFacts;
+  /** Where the cookie and `Vary` go: the Node.js response, until a platform names another. */
+  private headers: ResponseHeaders;
 
   constructor(
     private readonly deps: SessionHandleDeps,
@@ -50,8 +53,9 @@ export class SessionHandle {
     /** The session cookie as the client sent it, if it sent one. */
     private readonly cookieValue: string | undefined,
     /** The request, whose client a save records. */
-    private readonly req?: IncomingMessage,
+    private req?: ClientRequest,
   ) {
+    this.headers = res;
     this.request = {
       cookieSent: cookieValue !== undefined,
       cookieWellFormed: isWellFormedSessionKey(cookieValue),
@@ -64,6 +68,11 @@ export class SessionHandle {
   /** The session once loaded, else `undefined`. */
   get loaded(): RequestSession | undefined {
     return this.session;
+  }
+
+  /** Whether the response may have something to commit: the session was asked for, or the cookie is bad. */
+  get holdsEnd(): boolean {
+    return this.endHooked && !this.committed;
   }
 
   /** The session, read from the store on the first call. */
@@ -88,7 +97,7 @@ export class SessionHandle {
   noteAccess(): void {
     if (this.varied) return;
     this.varied = true;
-    varyOnCookie(this.res);
+    varyOnCookie(this.headers);
   }
 
   /**
@@ -111,6 +120,18 @@ export class SessionHandle {
     await this.apply(200);
     // Saved on this request already: `saveEveryRequest` asks for no second write.
     this.request = { ...this.request, saveEveryRequest: false };
+  }
+
+  /**
+   * {@link commit}, with the cookie and `Vary` written to `headers` (a Fastify reply's, whose own
+   * headers win over the Node.js response's) and the client read from `req` (which knows the
+   * proxies the platform trusts).
+   */
+  commitThrough(headers: ResponseHeaders, req: ClientRequest, status: number): Promise<void> | undefined {
+    this.headers = headers;
+    this.req = req;
+    if (this.varied) varyOnCookie(headers);
+    return this.commit(status);
   }
 
   /**
@@ -138,23 +159,7 @@ export class SessionHandle {
   }
 
   private facts(session: RequestSession): SessionFacts {
-    const rowKey = this.deps.engine.rowKeyOf(session);
-    return {
-      empty: session.isEmpty(),
-      changed: session.isChanged(),
-      key: session.sessionKey,
-      rowKey,
-      touchDue: this.deps.engine.touchDue(session),
-      cookieBehind: this.cookieBehind(session, rowKey),
-      renewDue: this.deps.engine.renewDue(session),
-    };
-  }
-
-  /** The cookie sent names a key the row (`rowKey`) no longer has: it came in through a renewed key. */
-  private cookieBehind(session: RequestSession, rowKey: string | null): boolean {
-    return (
-      this.request.cookieWellFormed && rowKey !== null && rowKey === session.sessionKey && rowKey !== this.cookieValue
-    );
+    return sessionFacts(this.deps.engine, this.request, this.cookieValue, session);
   }
 
   private async apply(status: number): Promise<void> {
@@ -171,24 +176,16 @@ export class SessionHandle {
     const saved = !mustSave(this.request, facts, status)
       ? undefined
       : facts.changed
-        ? await engine.save(session, now, this.client())
-        : await engine.refresh(session, now, this.client());
+        ? await engine.save(session, now, clientOfRequest(this.req))
+        : await engine.refresh(session, now, clientOfRequest(this.req));
     if (mustDeleteCookie(this.request, facts)) return this.deleteCookie();
     // A key due its renewal gets a new one now; a renewal that lost to a write waits for the next request.
     const renewed = mustRenew(facts, status) ? await engine.renew(session, now) : undefined;
     const cookie = renewed ?? saved;
     if (mustSetCookie(this.request, facts, cookie !== undefined) && this.writable()) {
       const { key, maxAge } = cookie ?? engine.cookieOf(session, now);
-      this.deps.cookie.set(this.res, key, maxAge, now);
+      this.deps.cookie.set(this.headers, key, maxAge, now);
     }
-  }
-
-  /** The request's client: Express's `req.ip` (which follows `trust proxy`), else the socket's address. */
-  private client(): SessionClient | undefined {
-    const req = this.req;
-    if (!req) return undefined;
-    const ip: unknown = Reflect.get(req, 'ip');
-    return clientOf(typeof ip === 'string' ? ip : req.socket?.remoteAddress, req.headers['user-agent']);
   }
 
   /** Holds the response's end until the session is committed (see {@link holdResponseEnd}). */
@@ -200,23 +197,13 @@ export class SessionHandle {
 
   private deleteCookie(): void {
     if (!this.writable()) return;
-    this.deps.cookie.delete(this.res);
-    varyOnCookie(this.res);
+    this.deps.cookie.delete(this.headers);
+    varyOnCookie(this.headers);
   }
 
   private writable(): boolean {
-    if (!this.res.headersSent) return true;
+    if (!this.headers.headersSent) return true;
     logger.warn('Response headers were sent before the session was committed; the cookie was not updated.');
     return false;
   }
-}
-
-/** A request as the session layer sees it. */
-export interface RequestWithSession {
-  [SESSION_HANDLE]?: SessionHandle;
-}
-
-/** The handle the middleware attached to `req`, if any. */
-export function sessionHandleOf(req: object): SessionHandle | undefined {
-  return (req as RequestWithSession)[SESSION_HANDLE];
 }

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { SessionData } from './session-codec.js';
 import type { SessionInfo } from './session-store.interface.js';
 
@@ -41,6 +42,16 @@ export function clientOf(ip: string | undefined, userAgent: string | undefined):
     ip: ip ? ip.slice(0, 45) : null,
     userAgent: userAgent ? userAgent.replace(/[^\x20-\x7e]/g, '?').slice(0, 255) : null,
   };
+}
+
+/** A request whose client a save records. */
+export type ClientRequest = Pick<IncomingMessage, 'headers' | 'socket'>;
+
+/** The client of `req`: Express's or Fastify's `req.ip` (which follow the trusted proxies), else the socket's address. */
+export function clientOfRequest(req: ClientRequest | undefined): SessionClient | undefined {
+  if (!req) return undefined;
+  const ip: unknown = Reflect.get(req, 'ip');
+  return clientOf(typeof ip === 'string' ? ip : req.socket?.remoteAddress, req.headers['user-agent']);
 }
 
 /** The info a save writes: the user of `data`, the row's start (`since`), now, and the client. */

@@ -1,6 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { RequestSession } from './request-session.js';
-import { sessionHandleOf, type SessionHandle } from './session-handle.js';
+import { sessionHandleOf } from './platform/request-handle.js';
+import type { SessionHandle } from './session-handle.js';
 import { USES_SESSION } from './session.constants.js';
 
 const SessionParam = createParamDecorator((_: unknown, context: ExecutionContext) => {

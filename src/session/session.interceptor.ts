@@ -1,8 +1,8 @@
 import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
-import { sessionHandleOf } from './session-handle.js';
+import { responseHeadersOf } from './platform/response-headers.js';
+import { sessionHandleOf } from './platform/request-handle.js';
 import { USES_SESSION } from './session.constants.js';
 
 /**
@@ -24,10 +24,10 @@ export class SessionInterceptor implements NestInterceptor {
     const handle = context.getType() === 'http' ? sessionHandleOf(context.getArgByIndex(0)) : undefined;
     if (!handle) return next.handle();
     const handler = context.getHandler();
-    const res = context.getArgByIndex<ServerResponse>(1);
+    const res = responseHeadersOf(context.getArgByIndex<object>(1));
     const status = (): number =>
       (Reflect.getMetadata(HTTP_CODE_METADATA, handler) as number | undefined) ?? res.statusCode;
-    const run = () => savedAfter(next.handle(), () => handle.commit(status()));
+    const run = () => savedAfter(next.handle(), () => handle.commitThrough(res, context.getArgByIndex(0), status()));
     return Reflect.getMetadata(USES_SESSION, handler) ? handle.load().then(run) : run();
   }
 }

@@ -3,7 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { CommitsInFlight } from './commits-in-flight.js';
 import { SessionCookie } from './session-cookie.js';
 import { SessionEngine } from './session-engine.js';
-import { SessionHandle, type RequestWithSession, type SessionHandleDeps } from './session-handle.js';
+import type { RequestWithSession } from './platform/request-handle.js';
+import { SessionHandle, type SessionHandleDeps } from './session-handle.js';
 import type { ResolvedSessionOptions } from './session-options.js';
 import { RESOLVED_SESSION_OPTIONS, SESSION_HANDLE } from './session.constants.js';
 

@@ -5,7 +5,7 @@ import { ExpressSessionMiddleware } from './express/express-session.middleware.j
 import { SessionCleaner } from './session-cleaner.js';
 import { SessionCookie } from './session-cookie.js';
 import { SessionEngine } from './session-engine.js';
-import { attachSessionMiddleware } from './session-entry.js';
+import { attachSessionMiddleware } from './platform/session-mount.js';
 import { codecProvider, optionsProvider, storeProvider } from './session.providers.js';
 import { SessionRows } from './session-rows.js';
 import { SessionShutdown } from './session-shutdown.js';

@@ -4,6 +4,7 @@ import {
   Controller,
   ForbiddenException,
   Get,
+  Header,
   HttpCode,
   HttpException,
   Injectable,
@@ -11,6 +12,7 @@ import {
   Redirect,
   Req,
   Res,
+  StreamableFile,
   UseFilters,
   UseGuards,
   UseInterceptors,
@@ -21,7 +23,8 @@ import {
   type ExecutionContext,
   type NestInterceptor,
 } from '@nestjs/common';
-import type { Request, Response } from 'express';
+import type { Request } from 'express';
+import { Readable } from 'node:stream';
 import { loadSession, RequestSession, Session, SessionInterceptor } from '../../src/session/index.js';
 
 /** The shape of the probe's session data. */
@@ -36,6 +39,11 @@ interface ProbeData {
 }
 type ProbeSession = RequestSession<ProbeData>;
 type TracedRequest = Request & { trace?: string[] };
+/** What the probe's filters and `@Res()` route use of a response: Express's and Fastify's have it alike. */
+interface Reply {
+  status(code: number): Reply;
+  send(body: unknown): unknown;
+}
 
 /** What a stage saw of the session, for the lifecycle tests. */
 async function trace(req: TracedRequest, stage: string): Promise<void> {
@@ -81,7 +89,7 @@ class TraceFilter implements ExceptionFilter {
   async catch(exception: HttpException, host: ArgumentsHost) {
     const req = host.switchToHttp().getRequest<TracedRequest>();
     await trace(req, 'filter');
-    host.switchToHttp().getResponse<Response>().status(exception.getStatus()).json({ trace: req.trace });
+    host.switchToHttp().getResponse<Reply>().status(exception.getStatus()).send({ trace: req.trace });
   }
 }
 
@@ -89,7 +97,7 @@ class TraceFilter implements ExceptionFilter {
 @Catch(HttpException)
 class ShapingFilter implements ExceptionFilter {
   catch(exception: HttpException, host: ArgumentsHost) {
-    host.switchToHttp().getResponse<Response>().status(exception.getStatus()).json({ shapedBy: 'filter' });
+    host.switchToHttp().getResponse<Reply>().status(exception.getStatus()).send({ shapedBy: 'filter' });
   }
 }
 
@@ -110,6 +118,22 @@ export class ProbeController {
   set(@Session() session: ProbeSession, @Query('k') key: string, @Query('v') value: string) {
     session.set(key, value);
     return 'ok';
+  }
+
+  /** `set`, with a cookie and a `Vary` of the app's own (on Fastify, the reply's headers). */
+  @Get('set-with-headers')
+  @Header('Set-Cookie', 'theme=dark; Path=/')
+  @Header('Vary', 'Accept')
+  setWithHeaders(@Session() session: ProbeSession, @Query('k') key: string, @Query('v') value: string) {
+    session.set(key, value);
+    return 'ok';
+  }
+
+  /** `set`, answered with a stream. */
+  @Get('set-streamed')
+  setStreamed(@Session() session: ProbeSession, @Query('k') key: string, @Query('v') value: string) {
+    session.set(key, value);
+    return new StreamableFile(Readable.from(['streamed']));
   }
 
   /** `set`, with an exception filter of its own. */
@@ -241,7 +265,7 @@ export class ProbeController {
   }
 
   @Get('raw-response')
-  rawResponse(@Session() session: ProbeSession, @Res() res: Response) {
+  rawResponse(@Session() session: ProbeSession, @Res() res: Reply) {
     session.set('n', 1);
     res.send('raw');
   }

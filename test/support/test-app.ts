@@ -1,6 +1,7 @@
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Test } from '@nestjs/testing';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test, type TestingModule } from '@nestjs/testing';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
@@ -13,7 +14,7 @@ import {
   TypeOrmSessionStore,
   type SessionModuleOptions,
 } from '../../src/session/index.js';
-import { databaseOf, QueryCounter, testDataSourceOptions, type TestBackend } from './databases.js';
+import { databaseOf, QueryCounter, testBackends, testDataSourceOptions, type TestBackend } from './databases.js';
 import { connectTestRedis, countingRedis, type TestRedis } from './redis.js';
 
 /** The secret the test apps sign with. */
@@ -49,6 +50,26 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** The HTTP platform a test app runs on: Nest's Express adapter, or its Fastify one. */
+export type TestPlatform = 'express' | 'fastify';
+
+/**
+ * The cases a platform-neutral suite runs: every backend on Express; on Fastify those of
+ * `onFastify` that are under test (by default the databases: the Redis stores sit below the
+ * platform), so that the second platform costs the suite a fraction of its time.
+ */
+export function platformBackends(
+  onFastify: TestBackend[] = ['sqlite', 'mariadb'],
+  backends: TestBackend[] = testBackends(),
+): [TestPlatform, TestBackend][] {
+  return [
+    ...backends.map((backend) => ['express', backend] as [TestPlatform, TestBackend]),
+    ...backends
+      .filter((backend) => onFastify.includes(backend))
+      .map((backend) => ['fastify', backend] as [TestPlatform, TestBackend]),
+  ];
+}
+
 /** More of the app under test. */
 export interface TestAppExtras {
   imports?: (Type | DynamicModule | Promise<DynamicModule>)[];
@@ -56,6 +77,28 @@ export interface TestAppExtras {
   sessionModule?: DynamicModule;
   /** Runs on the app before it starts, as `main.ts` would. */
   configure?: (app: NestExpressApplication) => void;
+  /** `express` unless told. */
+  platform?: TestPlatform;
+}
+
+/** A Nest app of `moduleRef` on `platform`, started and ready for requests over HTTP. */
+export async function startTestApp(
+  moduleRef: TestingModule,
+  platform: TestPlatform = 'express',
+  configure?: (app: NestExpressApplication) => void,
+): Promise<INestApplication> {
+  if (platform === 'fastify') {
+    if (configure) throw new Error('configure() takes an Express app');
+    const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+    await app.init();
+    // Fastify serves no route before it is ready.
+    await app.getHttpAdapter().getInstance().ready();
+    return app;
+  }
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
+  configure?.(app);
+  await app.init();
+  return app;
 }
 
 /** A running Nest app with SessionModule on a fresh database, and Redis, of `backend`. */
@@ -85,9 +128,7 @@ export async function createTestApp(
     ],
     controllers,
   }).compile();
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
-  extras.configure?.(app);
-  await app.init();
+  const app = await startTestApp(moduleRef, extras.platform, extras.configure);
   const dataSource = app.get<DataSource>(getDataSourceToken());
   const sqlRows = (): Promise<{ session_key: string; session_data: string }[]> =>
     dataSource.query('SELECT session_key, session_data FROM session ORDER BY session_key');

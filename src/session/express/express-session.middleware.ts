@@ -1,7 +1,7 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
 import { SessionEngine } from '../session-engine.js';
-import { sessionHandleOf } from '../session-handle.js';
+import { sessionHandleOf } from '../platform/request-handle.js';
 import type { ResolvedSessionOptions } from '../session-options.js';
 import { RESOLVED_SESSION_OPTIONS } from '../session.constants.js';
 import { ExpressSessionViews } from './express-session-view.js';

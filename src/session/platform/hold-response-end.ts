@@ -1,9 +1,6 @@
-import { HttpException, Logger } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
-import type { CommitsInFlight } from './commits-in-flight.js';
-import { failedSaveResponse } from './failed-save-response.js';
-
-const logger = new Logger('SessionHandle');
+import type { CommitsInFlight } from '../commits-in-flight.js';
+import { failedSaveResponse, logFailedSave } from '../failed-save-response.js';
 
 /**
  * Holds the end of `res` until `commit` (given the status) has settled, so that the session
@@ -11,7 +8,9 @@ const logger = new Logger('SessionHandle');
  * handler, a guard's rejection, an exception filter, `@Res()`. A failed commit answers in place
  * of the handler's response while its headers are unsent (all but streamed responses); after
  * that it can only be logged. Until the end goes out the response counts in `inFlight`, which
- * shutdown waits for.
+ * shutdown waits for. On Fastify, whose headers are written before `end()`, the reply's `onSend`
+ * hook commits first (see `hookFastifyReplies`); this is then only the count, and the commit of a
+ * response written past Fastify.
  */
 export function holdResponseEnd(
   res: ServerResponse,
@@ -37,7 +36,7 @@ export function holdResponseEnd(
     pending.then(
       () => finish(args),
       (error: Error) => {
-        if (!(error instanceof HttpException)) logger.error(`Session commit failed: ${error?.message ?? error}`);
+        logFailedSave(error);
         if (res.headersSent) return finish(args);
         const callback = args.find((arg) => typeof arg === 'function') as (() => void) | undefined;
         finish([failedSaveResponse(res, error), 'utf8', callback] as Parameters<typeof end>);

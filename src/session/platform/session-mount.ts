@@ -1,7 +1,8 @@
 import { RequestMethod, type MiddlewareConsumer } from '@nestjs/common';
 import type { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { SessionMiddleware } from './session.middleware.js';
+import { SessionMiddleware } from '../session.middleware.js';
+import { hookFastifyReplies, type FastifyHooks } from './fastify-replies.js';
 
 /** The one method of an Express app that every request goes through. */
 interface ExpressEntry {
@@ -16,7 +17,8 @@ export type SessionMount = 'express-entry' | 'nest-middleware';
  * request enters: ahead of every middleware (all of them can load the session), whichever
  * server serves the app, and without Nest's per-middleware wrapper (route matching, an async
  * proxy) or a router layer — the faster of the two, as `bench/README.md` measures. Elsewhere,
- * or when `mount` asks for it, as Nest middleware on every route. Returns the mount used.
+ * or when `mount` asks for it, as Nest middleware on every route; on Fastify its replies are
+ * hooked too (see {@link hookFastifyReplies}). Returns the mount used.
  */
 export function attachSessionMiddleware(
   consumer: MiddlewareConsumer,
@@ -25,7 +27,9 @@ export function attachSessionMiddleware(
   mount: SessionMount = 'express-entry',
 ): SessionMount {
   const adapter = adapterHost.httpAdapter;
-  const express = adapter?.getType() === 'express' ? adapter.getInstance<ExpressEntry>() : undefined;
+  const type = adapter?.getType();
+  if (type === 'fastify') hookFastifyReplies(adapter.getInstance<FastifyHooks>());
+  const express = type === 'express' ? adapter.getInstance<ExpressEntry>() : undefined;
   if (mount === 'nest-middleware' || typeof express?.handle !== 'function') {
     consumer.apply(SessionMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
     return 'nest-middleware';
