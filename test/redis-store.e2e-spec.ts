@@ -42,7 +42,13 @@ describe.each(redisKinds())('the user index of RedisSessionStore on %s Redis', (
     await store.create(a, { data: 'a', expiresAt: later(), info: boundInfo('ann') });
     await store.create(b, { data: 'b', expiresAt: later(), info: boundInfo('ann') });
     await store.update(a, { data: 'a2', expiresAt: later(), info: boundInfo('bob') }, 0);
-    await store.renew(b, renewed, { data: 'b2', expiresAt: later() }, 0, later(), `alias-of-${b}`);
+    await store.renew(b, {
+      newKey: renewed,
+      record: { data: 'b2', expiresAt: later() },
+      version: 0,
+      graceUntil: later(),
+      alias: `alias-of-${b}`,
+    });
     expect((await store.listByUser('ann')).map((row) => row.key)).toEqual([renewed]);
     expect(await indexed('ann')).toEqual([renewed]);
     expect((await store.listByUser('bob')).map((row) => row.key)).toEqual([a]);

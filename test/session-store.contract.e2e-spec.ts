@@ -408,13 +408,27 @@ describe.each(stores)('$name', ({ open, onDatabase, full, expiresItself }) => {
   it('renews a key at its version: the new key loads the row, the alias of the old one during the grace only', async () => {
     const [key, fresh, late] = [generateSessionKey(), generateSessionKey(), generateSessionKey()];
     await store.create(key, { data: 'old-signed', expiresAt: later(), info: info('ann', 1) });
-    expect(await store.renew!(key, fresh, { data: 'new-signed', expiresAt: later() }, 5, later(), aliasOf(key))).toBe(
-      false,
-    );
+    expect(
+      await store.renew!(key, {
+        newKey: fresh,
+        record: { data: 'new-signed', expiresAt: later() },
+        version: 5,
+        graceUntil: later(),
+        alias: aliasOf(key),
+      }),
+    ).toBe(false);
     const grace = new Date(Date.now() + 60_000);
     // The data is signed for the expiry given with it, which the renewed row takes.
     const expiresAt = new Date(Date.UTC(2031, 0, 3, 4, 5, 6, 789));
-    expect(await store.renew!(key, fresh, { data: 'new-signed', expiresAt }, 0, grace, aliasOf(key))).toBe(true);
+    expect(
+      await store.renew!(key, {
+        newKey: fresh,
+        record: { data: 'new-signed', expiresAt },
+        version: 0,
+        graceUntil: grace,
+        alias: aliasOf(key),
+      }),
+    ).toBe(true);
     const renewed = await store.load(fresh, aliasOf(fresh));
     expect(renewed).toMatchObject({ data: 'new-signed', version: 1, info: info('ann', 1), expiresAt });
     expect(renewed?.keyIssuedAt?.getTime()).toBeGreaterThan(Date.now() - 60_000);
@@ -430,7 +444,15 @@ describe.each(stores)('$name', ({ open, onDatabase, full, expiresItself }) => {
     // A grace that has ended: the old key is dead.
     await store.create(late, { data: 'l', expiresAt: later() });
     const other = generateSessionKey();
-    expect(await store.renew!(late, other, { data: 'l2', expiresAt: later() }, 0, earlier(), aliasOf(late))).toBe(true);
+    expect(
+      await store.renew!(late, {
+        newKey: other,
+        record: { data: 'l2', expiresAt: later() },
+        version: 0,
+        graceUntil: earlier(),
+        alias: aliasOf(late),
+      }),
+    ).toBe(true);
     expect(await store.load(late, aliasOf(late))).toBeUndefined();
     expect((await store.load(other))?.data).toBe('l2');
   });
@@ -440,7 +462,13 @@ describe.each(stores)('$name', ({ open, onDatabase, full, expiresItself }) => {
     const renewed = generateSessionKey();
     await Promise.all(keys.map((key, i) => store.create(key, { data: `d${i}`, expiresAt: later() })));
     const grace = new Date(Date.now() + 60_000);
-    await store.renew!(keys[0], renewed, { data: 'r', expiresAt: later() }, 0, grace, aliasOf(keys[0]));
+    await store.renew!(keys[0], {
+      newKey: renewed,
+      record: { data: 'r', expiresAt: later() },
+      version: 0,
+      graceUntil: grace,
+      alias: aliasOf(keys[0]),
+    });
     const loaded = await Promise.all([...keys, renewed].map((key) => store.load(key, aliasOf(key))));
     expect(loaded.map((row) => row?.data)).toEqual(['r', 'd1', 'd2', 'd3', 'r']);
     expect(loaded[0]?.key).toBe(renewed);

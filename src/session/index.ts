@@ -43,6 +43,7 @@ export {
   type SessionCounts,
   type SessionInfo,
   type SessionRecord,
+  type SessionRenewal,
   type StoredSession,
   type UserSessionRow,
 } from './session-store.interface.js';

@@ -3,6 +3,7 @@ import {
   SessionKeyTakenError,
   type SessionCounts,
   type SessionRecord,
+  type SessionRenewal,
   type SessionStore,
   type StoredSession,
   type UserSessionRow,
@@ -34,14 +35,7 @@ export class MemorySessionStore implements SessionStore {
     return { data, expiresAt, version, info, keyIssuedAt, ...(actual !== key && { key: actual }) };
   }
 
-  async renew(
-    key: string,
-    newKey: string,
-    record: SessionRecord,
-    version: number,
-    graceUntil: Date,
-    alias: string,
-  ): Promise<boolean> {
+  async renew(key: string, { newKey, record, version, graceUntil, alias }: SessionRenewal): Promise<boolean> {
     const row = this.rows.get(key);
     if (row?.version !== version || this.rows.has(newKey)) return false;
     this.rows.delete(key);

@@ -107,7 +107,7 @@ export class SessionRows {
     graceUntil: Date,
   ): Promise<boolean> {
     const record = { data: this.codec.encode(newKey, json, expiresAt), expiresAt };
-    return this.store.renew(key, newKey, record, version, graceUntil, this.codec.aliasOf(key));
+    return this.store.renew(key, { newKey, record, version, graceUntil, alias: this.codec.aliasOf(key) });
   }
 
   /** Deletes the row `key` (only at `version`, when given); whether a row went. */

@@ -42,6 +42,19 @@ export interface SessionCounts {
   expired: number;
 }
 
+/**
+ * A renewal of a row's key, as `renew()` takes it: the new key, the row signed for it, the
+ * version the row must be at, the end of the old key's grace, and the alias the row answers to
+ * meanwhile.
+ */
+export interface SessionRenewal {
+  newKey: string;
+  record: SessionRecord;
+  version: number;
+  graceUntil: Date;
+  alias: string;
+}
+
 /** A session row as a store writes it. */
 export interface SessionRecord {
   data: string;
@@ -103,21 +116,14 @@ export interface SessionStore {
    */
   listByUser?(userId: string, now?: Date): Promise<UserSessionRow[]>;
   /**
-   * Gives the row `key`, while it is at `version`, the key `newKey` and the data and expiry of
-   * `record` (its data signed for both), raising its version; until `graceUntil`, `load()` given
-   * `alias` finds the row. `alias` is opaque to the store: a keyed hash of `key` that only the
+   * Gives the row `key`, while it is at the renewal's `version`, the key `newKey` and the data
+   * and expiry of `record` (its data signed for both), raising its version; until `graceUntil`,
+   * `load()` given `alias` finds the row. `alias` is opaque to the store: a keyed hash of `key` that only the
    * app can compute, so the store must keep it as given and never answer to `key` itself.
    * Resolves `false`, changing nothing, when the row is gone or moved on. Optional: without it,
    * `renewAfter` cannot be used.
    */
-  renew?(
-    key: string,
-    newKey: string,
-    record: SessionRecord,
-    version: number,
-    graceUntil: Date,
-    alias: string,
-  ): Promise<boolean>;
+  renew?(key: string, renewal: SessionRenewal): Promise<boolean>;
   /**
    * Throws when the store cannot work, so that the app says so at start (`SessionModule` calls it
    * once the app has bootstrapped): the TypeORM store's table is missing, say. Optional.

@@ -6,6 +6,7 @@ import {
   SessionStore,
   type SessionCounts,
   type SessionRecord,
+  type SessionRenewal,
   type StoredSession,
   type UserSessionRow,
 } from './session-store.interface.js';
@@ -58,17 +59,10 @@ export class TimedStore {
   }
 
   /** The store's `renew()`; `false` when the store cannot renew keys. */
-  renew(
-    key: string,
-    newKey: string,
-    record: SessionRecord,
-    version: number,
-    graceUntil: Date,
-    alias: string,
-  ): Promise<boolean> {
+  renew(key: string, renewal: SessionRenewal): Promise<boolean> {
     const store = this.store;
     if (!store.renew) return Promise.resolve(false);
-    return this.call(() => store.renew!(key, newKey, record, version, graceUntil, alias));
+    return this.call(() => store.renew!(key, renewal));
   }
 
   /** The store's `listByUser()`; `undefined` when the store keeps no user index. */

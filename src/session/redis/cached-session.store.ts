@@ -90,8 +90,8 @@ export class CachedSessionStore implements SessionStore {
     if (primary.checkReady) this.checkReady = primary.checkReady.bind(primary);
     if (primary.renew) {
       const renew = primary.renew.bind(primary);
-      this.renew = async (key, newKey, record, version, graceUntil, alias) => {
-        const renewed = await renew(key, newKey, record, version, graceUntil, alias);
+      this.renew = async (key, renewal) => {
+        const renewed = await renew(key, renewal);
         if (renewed) await this.invalidate(key);
         return renewed;
       };

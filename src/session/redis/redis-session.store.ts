@@ -4,6 +4,7 @@ import {
   SessionKeyTakenError,
   type SessionCounts,
   type SessionRecord,
+  type SessionRenewal,
   type SessionStore,
   type StoredSession,
   type UserSessionRow,
@@ -169,14 +170,7 @@ export class RedisSessionStore implements SessionStore {
    * and the pointer go again. The keys may live on different nodes of a cluster, hence steps; a
    * process that stops between them leaves a row no cookie names, which expires.
    */
-  async renew(
-    key: string,
-    newKey: string,
-    record: SessionRecord,
-    version: number,
-    graceUntil: Date,
-    alias: string,
-  ): Promise<boolean> {
+  async renew(key: string, { newKey, record, version, graceUntil, alias }: SessionRenewal): Promise<boolean> {
     const current = await this.hash(key);
     if (current.v !== String(version)) return false;
     const renewed = { ...record, info: decodeInfo(current.i) };

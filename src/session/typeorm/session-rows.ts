@@ -1,5 +1,5 @@
 import type { DataSource, EntityMetadata } from 'typeorm';
-import type { SessionInfo } from '../session-store.interface.js';
+import type { SessionInfo, SessionRenewal } from '../session-store.interface.js';
 import { isPostgres } from './database-type.js';
 
 /** A row to insert, its times already written as the database takes them (see {@link timeWriter}). */
@@ -69,13 +69,10 @@ export function updateParameters(row: ChangedRow): unknown[] {
  */
 export function renewParameters(
   key: string,
-  newKey: string,
-  data: string,
-  version: number,
-  alias: string,
+  { newKey, record, alias, version }: SessionRenewal,
   times: { graceUntil: string; now: string; expires: string },
 ): unknown[] {
-  return [newKey, data, alias, times.graceUntil, times.now, times.expires, key, version];
+  return [newKey, record.data, alias, times.graceUntil, times.now, times.expires, key, version];
 }
 
 /** `YYYY-MM-DD HH:MM:SS.mmm` in UTC: what DATETIME(3) and SQLite's datetime text both take. */

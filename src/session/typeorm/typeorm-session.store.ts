@@ -2,6 +2,7 @@ import type { DataSource, EntityMetadata } from 'typeorm';
 import type {
   SessionCounts,
   SessionRecord,
+  SessionRenewal,
   SessionStore,
   StoredSession,
   UserSessionRow,
@@ -146,20 +147,11 @@ export class TypeOrmSessionStore implements SessionStore {
     return { live: number(all) - number(expired), expired: number(expired) };
   }
 
-  async renew(
-    key: string,
-    newKey: string,
-    record: SessionRecord,
-    version: number,
-    graceUntil: Date,
-    alias: string,
-  ): Promise<boolean> {
+  async renew(key: string, renewal: SessionRenewal): Promise<boolean> {
     try {
+      const { graceUntil, record } = renewal;
       const when = { graceUntil: this.utc(graceUntil), now: this.utc(new Date()), expires: this.utc(record.expiresAt) };
-      const { affected } = await this.run(
-        this.sql.renew,
-        renewParameters(key, newKey, record.data, version, alias, when),
-      );
+      const { affected } = await this.run(this.sql.renew, renewParameters(key, renewal, when));
       return (affected ?? 0) > 0;
     } catch (error) {
       // The new key taken (a broken random source): no renewal this time.
