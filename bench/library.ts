@@ -17,10 +17,10 @@ import { resolveSessionOptions } from '../src/session/resolve-session-options.js
 import { SessionCodec } from '../src/session/session-codec.js';
 import { SessionCookie } from '../src/session/session-cookie.js';
 import { SessionEngine } from '../src/session/session-engine.js';
+import { NO_REQUEST } from '../src/session/session-policy.js';
 import { SessionHandle, type SessionHandleDeps } from '../src/session/session-handle.js';
 import { SessionRows } from '../src/session/session-rows.js';
 import { SessionWriter } from '../src/session/session-writer.js';
-import { TimedStore } from '../src/session/timed-store.js';
 import { median } from './support/median.js';
 
 const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 200_000);
@@ -29,9 +29,12 @@ const SESSIONS = 256;
 
 // Wired by hand as SessionModule wires it, without Nest.
 const options = resolveSessionOptions({ secret: 'library-benchmark-secret-of-32-characters-or-more' }, 'production');
-const timed = new TimedStore(options, new MemorySessionStore());
-const rows = new SessionRows(timed, new SessionCodec(options.secret, options.secretFallbacks), options);
-const engine = new SessionEngine(options, rows, new SessionWriter(options, rows, timed));
+const rows = new SessionRows(
+  new MemorySessionStore(),
+  new SessionCodec(options.secret, options.secretFallbacks),
+  options,
+);
+const engine = new SessionEngine(options, new SessionWriter(options, rows));
 const deps: SessionHandleDeps = {
   engine,
   cookie: new SessionCookie(options),
@@ -88,7 +91,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < SESSIONS; i++) {
     const session = await engine.open(null);
     session.set('user', String(i));
-    keys.push((await engine.save(session)).key);
+    const saved = await engine.commit(session, { request: NO_REQUEST, status: 200 });
+    if (typeof saved !== 'object') throw new Error('a new session with data was not saved');
+    keys.push(saved.key);
   }
   const samples = new Map<string, number[]>();
   for (const kind of Object.values(KINDS)) await cpuMicrosPerRequest(kind, keys); // warm-up

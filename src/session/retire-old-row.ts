@@ -1,12 +1,10 @@
 import type { SessionData } from './session-codec.js';
-import { EXPIRY_KEY, expiryDate } from './session-expiry.js';
 import { applySessionChanges, type SessionChanges } from './session-merge.js';
 import type { ResolvedSessionOptions } from './session-options.js';
-import type { RowState, SessionRows } from './session-rows.js';
-import type { SavedRow } from './session-save.js';
-import { nextSessionVersion, type SessionInfo } from './session-store.interface.js';
-import { userIdFor } from './session-user.js';
-import { AbsoluteTimeout } from './absolute-timeout.js';
+import type { RowState, SavedRow } from './session-row.js';
+import type { SessionRows } from './session-rows.js';
+import { nextSessionVersion } from './session-store.interface.js';
+import { rowToWrite, type WriteMoment } from './row-to-write.js';
 import { SessionConflictError, SessionDataTooLargeError } from './session.errors.js';
 
 /** A login's rows: the old one to retire, the new one that must hold every write it got. */
@@ -15,13 +13,13 @@ export interface Retirement {
   /** The old row as last known. */
   current: RowState;
   /** The new row, updated here when newer writes are carried over. */
-  moved: SavedRow & { key: string };
+  moved: SavedRow;
   /** The old row's version whose data `moved` holds. */
   includes: number;
   /** The login request's own changes, applied on top of what is carried over. */
   changes: SessionChanges;
-  /** The new row's info; its user follows the data when newer writes are carried over. */
-  info: SessionInfo;
+  /** The login's write: the new row's start, time and client. */
+  moment: WriteMoment;
 }
 
 // Tries before giving up, when other processes keep writing the old row.
@@ -45,13 +43,11 @@ export async function retireOldRow(
       const data = applySessionChanges(JSON.parse(current.json) as SessionData, changes);
       const json = JSON.stringify(data);
       SessionDataTooLargeError.check(json, options.maxDataSize);
-      const expiresAt = new AbsoluteTimeout(options.absoluteTimeout).cap(
-        expiryDate(data[EXPIRY_KEY], options.cookieAge, new Date()),
-        login.info.createdAt,
-      );
-      const info = { ...login.info, userId: userIdFor(data, options.userIdOf) };
-      if (!(await rows.update(moved.key, json, expiresAt, moved.version, info))) throw new SessionConflictError();
-      Object.assign(moved, { json, version: nextSessionVersion(moved.version), merged: true });
+      const terms = rowToWrite(options, data, login.moment);
+      if (!(await rows.update(moved.key, json, terms.expiresAt, moved.version, terms.info))) {
+        throw new SessionConflictError();
+      }
+      Object.assign(moved, { json, version: nextSessionVersion(moved.version), merged: true, data, ...terms });
       includes = current.version;
     }
     if (await rows.delete(old, current.version)) return undefined;

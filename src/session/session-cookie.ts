@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { ResponseHeaders } from './platform/response-headers.js';
 import type { ResolvedSessionOptions } from './session-options.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
@@ -11,6 +11,7 @@ const EPOCH = 'Thu, 01 Jan 1970 00:00:00 GMT';
  */
 @Injectable()
 export class SessionCookie {
+  private readonly logger = new Logger('SessionHandle');
   readonly name: string;
   private readonly attributes: string;
   private readonly deletion: string;
@@ -51,6 +52,20 @@ export class SessionCookie {
   }
 
   /** Sends `key`, valid for `maxAge` seconds from `now`, or until the browser closes when `undefined`. */
+  /**
+   * Sets the cookie to carry a saved key, or deletes it (varying on the cookie), unless the
+   * headers are gone already: then a warning, as the response can no longer tell the browser.
+   */
+  write(res: ResponseHeaders, change: { key: string; maxAge: number | undefined } | 'delete', now = new Date()): void {
+    if (res.headersSent) {
+      this.logger.warn('Response headers were sent before the session was committed; the cookie was not updated.');
+      return;
+    }
+    if (change !== 'delete') return this.set(res, change.key, change.maxAge, now);
+    this.delete(res);
+    varyOnCookie(res);
+  }
+
   set(res: ResponseHeaders, key: string, maxAge: number | undefined, now: Date): void {
     const lifetime =
       maxAge === undefined

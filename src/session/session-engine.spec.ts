@@ -3,7 +3,6 @@ import { MemorySessionStore } from './memory-session.store.js';
 import { SessionCodec } from './session-codec.js';
 import type { RequestSession } from './request-session.js';
 import { SessionEngine, type SavedSession } from './session-engine.js';
-import { mustDeleteRow, mustSave } from './session-policy.js';
 import { sessionParts } from '../../test/support/session-parts.js';
 import type { SessionModuleOptions } from './session-options.js';
 import { MAX_SESSION_VERSION, type StoredSession } from './session-store.interface.js';
@@ -36,17 +35,10 @@ async function persist(
     cookieWellFormed: false,
     saveEveryRequest: saveEveryRequest.get(engine) ?? false,
   };
-  const facts = {
-    empty: session.isEmpty(),
-    changed: session.isChanged(),
-    key: session.sessionKey,
-    rowKey: engine.rowKeyOf(session),
-    touchDue: true,
-    cookieBehind: false,
-    renewDue: false,
-  };
-  if (mustDeleteRow(facts)) await engine.deleteRow(session);
-  return mustSave(request, facts, mayWrite ? 200 : 500) ? engine.save(session) : undefined;
+  const change = await engine.commit(session, { request, status: mayWrite ? 200 : 500 });
+  // No cookie was sent: there is none to delete.
+  expect(change).not.toBe('delete');
+  return change === 'delete' ? undefined : change;
 }
 
 /** Opens a new session, sets `data` and persists it; returns the engine, store and row key. */

@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import type { CommitsInFlight } from './commits-in-flight.js';
 import { holdResponseEnd } from './platform/hold-response-end.js';
@@ -6,21 +5,8 @@ import type { ResponseHeaders } from './platform/response-headers.js';
 import type { RequestSession } from './request-session.js';
 import { varyOnCookie, type SessionCookie } from './session-cookie.js';
 import type { SessionEngine } from './session-engine.js';
-import { isWellFormedSessionKey } from './session-key.js';
-import {
-  isIdle,
-  mustDeleteCookie,
-  mustDeleteRow,
-  mustRenew,
-  mustSave,
-  mustSetCookie,
-  type RequestFacts,
-  type SessionFacts,
-} from './session-policy.js';
-import { sessionFacts } from './session-facts.js';
+import { isIdle, mustDeleteCookie, requestFacts, type RequestFacts, type SessionFacts } from './session-policy.js';
 import { clientOfRequest, type ClientRequest } from './session-user.js';
-
-const logger = new Logger('SessionHandle');
 
 /** What every handle needs, made once by the middleware. */
 export interface SessionHandleDeps {
@@ -56,11 +42,7 @@ export class SessionHandle {
     private req?: ClientRequest,
   ) {
     this.headers = res;
-    this.request = {
-      cookieSent: cookieValue !== undefined,
-      cookieWellFormed: isWellFormedSessionKey(cookieValue),
-      saveEveryRequest: deps.saveEveryRequest,
-    };
+    this.request = requestFacts(cookieValue, deps.saveEveryRequest);
     // A bad cookie needs deleting even when the interceptor never runs (a guard said no).
     if (!isIdle(this.request, undefined, 200)) this.holdEnd();
   }
@@ -100,11 +82,18 @@ export class SessionHandle {
     varyOnCookie(this.headers);
   }
 
-  /**
-   * Makes `session` this request's session from now on (express-session's `regenerate()` and
-   * `reload()` replace it); what the one before it held is committed no more.
-   */
-  replace(session: RequestSession): void {
+  /** Replaces `session` with a new one descending from it (express-session's `regenerate()`). */
+  restart(session: RequestSession): void {
+    this.replace(this.deps.engine.restart(session));
+  }
+
+  /** Replaces `session` with what its row holds now (express-session's `reload()`). */
+  async reload(session: RequestSession): Promise<void> {
+    this.replace(await this.deps.engine.reopen(session));
+  }
+
+  /** Makes `session` this request's session from now on; the one before it is committed no more. */
+  private replace(session: RequestSession): void {
     this.noteAccess();
     this.session = session;
     this.loading = Promise.resolve(session);
@@ -148,44 +137,29 @@ export class SessionHandle {
 
   private async commitWhenLoaded(status: number): Promise<void> {
     // A load that failed has been answered (503) where it was awaited; there is nothing to save.
-    if (
-      !(await this.loading!.then(
-        () => true,
-        () => false,
-      ))
-    )
-      return;
-    if (!isIdle(this.request, this.facts(this.session!), status)) await this.apply(status);
+    const loaded = await this.loading!.then(
+      () => true,
+      () => false,
+    );
+    if (loaded && !isIdle(this.request, this.facts(this.session!), status)) await this.apply(status);
   }
 
   private facts(session: RequestSession): SessionFacts {
-    return sessionFacts(this.deps.engine, this.request, this.cookieValue, session);
+    return this.deps.engine.facts(session, this.request, this.cookieValue);
   }
 
   private async apply(status: number): Promise<void> {
     // Never read: either a cookie that is no key (deleted unread), or a session to read now.
-    if (!this.loading && mustDeleteCookie(this.request, undefined)) return this.deleteCookie();
+    if (!this.loading && mustDeleteCookie(this.request, undefined))
+      return this.deps.cookie.write(this.headers, 'delete');
     const session = this.session ?? (await this.load());
-    const facts = this.facts(session);
     const now = new Date();
     // A SessionInterruptedError leaves the cookie alone: the request that ended or replaced the
     // session (a logout, a login's new key) has sent the cookie the browser should keep.
-    if (mustDeleteRow(facts)) await this.deps.engine.deleteRow(session);
-    const engine = this.deps.engine;
-    // An unchanged session is only refreshed, and the refresh dropped if a real write came first.
-    const saved = !mustSave(this.request, facts, status)
-      ? undefined
-      : facts.changed
-        ? await engine.save(session, now, clientOfRequest(this.req))
-        : await engine.refresh(session, now, clientOfRequest(this.req));
-    if (mustDeleteCookie(this.request, facts)) return this.deleteCookie();
-    // A key due its renewal gets a new one now; a renewal that lost to a write waits for the next request.
-    const renewed = mustRenew(facts, status) ? await engine.renew(session, now) : undefined;
-    const cookie = renewed ?? saved;
-    if (mustSetCookie(this.request, facts, cookie !== undefined) && this.writable()) {
-      const { key, maxAge } = cookie ?? engine.cookieOf(session, now);
-      this.deps.cookie.set(this.headers, key, maxAge, now);
-    }
+    const { request, cookieValue } = this;
+    const client = clientOfRequest(this.req);
+    const change = await this.deps.engine.commit(session, { request, status, cookieValue, client, now });
+    if (change) this.deps.cookie.write(this.headers, change, now);
   }
 
   /** Holds the response's end until the session is committed (see {@link holdResponseEnd}). */
@@ -193,17 +167,5 @@ export class SessionHandle {
     if (this.endHooked) return;
     this.endHooked = true;
     holdResponseEnd(this.res, this.deps.inFlight, (status) => this.commit(status));
-  }
-
-  private deleteCookie(): void {
-    if (!this.writable()) return;
-    this.deps.cookie.delete(this.headers);
-    varyOnCookie(this.headers);
-  }
-
-  private writable(): boolean {
-    if (!this.headers.headersSent) return true;
-    logger.warn('Response headers were sent before the session was committed; the cookie was not updated.');
-    return false;
   }
 }

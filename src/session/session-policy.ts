@@ -3,6 +3,7 @@
  * and the flush/cycle rules of `SessionBase`). The session handle asks them once per response;
  * nothing here does I/O.
  */
+import { isWellFormedSessionKey } from './session-key.js';
 
 /** What the policy knows of a request before its session is read. */
 export interface RequestFacts {
@@ -13,6 +14,18 @@ export interface RequestFacts {
   /** `saveEveryRequest` is on. */
   saveEveryRequest: boolean;
 }
+
+/** The facts of a request that sent `cookieValue` (or no cookie). */
+export function requestFacts(cookieValue: string | undefined, saveEveryRequest: boolean): RequestFacts {
+  return {
+    cookieSent: cookieValue !== undefined,
+    cookieWellFormed: isWellFormedSessionKey(cookieValue),
+    saveEveryRequest,
+  };
+}
+
+/** A save outside any request (the sessions API): no cookie came, none is due every request. */
+export const NO_REQUEST: RequestFacts = requestFacts(undefined, false);
 
 /** What the policy knows of a session the request read. */
 export interface SessionFacts {

@@ -1,46 +1,45 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import { clearExpiredByLimit } from './clear-expired-by-limit.js';
+import { DeadlineWatch } from './deadline-watch.js';
 import { SessionCodec, type DecodedSession } from './session-codec.js';
+import type { DecodedRow, RowState } from './session-row.js';
 import { generateSessionKey } from './session-key.js';
-import { SessionKeyTakenError, type SessionInfo } from './session-store.interface.js';
-import { TimedStore } from './timed-store.js';
 import type { ResolvedSessionOptions } from './session-options.js';
+import {
+  SessionKeyTakenError,
+  SessionStore,
+  type SessionCounts,
+  type SessionInfo,
+  type UserSessionRow,
+} from './session-store.interface.js';
+import { userIdFor } from './session-user.js';
+import { SessionStoreUnavailableError } from './session.errors.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
-
-/** A row's JSON and version: what a save builds on. */
-export interface RowState {
-  json: string;
-  version: number;
-  /** The row's key, when a renewal gave it a new one since the key it was asked for. */
-  movedTo?: string;
-}
-
-/** A stored row, decoded: its data when it verified, else `{}` with `verified` false. */
-export interface DecodedRow extends DecodedSession, RowState {
-  /** The row's own key (a renewal's new one, when it was asked for by the old). */
-  key: string;
-  expiresAt: Date;
-  verified: boolean;
-  info?: SessionInfo;
-  /** When a renewal issued the key; absent for the key the session began with. */
-  keyIssuedAt?: Date;
-}
 
 // A collision of 165-bit random keys means a broken random source; stop rather than loop.
 const MAX_KEY_ATTEMPTS = 5;
 
-/** Session rows through the codec: read and verified, written signed. */
+/**
+ * Session rows through the codec — read and verified, written signed — and through a deadline:
+ * each operation fails with a 503 ({@link SessionStoreUnavailableError}, and a line in the log)
+ * when the store fails or says nothing within `storeTimeout`, so that no request waits on a
+ * database that went silent.
+ */
 @Injectable()
 export class SessionRows {
-  private readonly logger = new Logger('SessionRows');
+  private readonly logger = new Logger('SessionStore');
+  private readonly deadlines: DeadlineWatch;
   /** Whether keys are renewed, so that a key may be one a renewal replaced. */
   private readonly renewals: boolean;
 
   constructor(
-    private readonly store: TimedStore,
+    @Inject(SessionStore) private readonly store: SessionStore,
     private readonly codec: SessionCodec,
-    @Inject(RESOLVED_SESSION_OPTIONS) options: ResolvedSessionOptions,
+    @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
   ) {
     this.renewals = options.renewAfter !== undefined;
+    const late = () => new Error(`no answer within ${options.storeTimeout} ms`);
+    this.deadlines = new DeadlineWatch(options.storeTimeout, late);
   }
 
   /**
@@ -49,24 +48,18 @@ export class SessionRows {
    * warning in the log.
    */
   async read(asked: string): Promise<DecodedRow | undefined> {
-    const row = await this.store.load(asked, this.renewals ? this.codec.aliasOf(asked) : undefined);
+    const alias = this.renewals ? this.codec.aliasOf(asked) : undefined;
+    const row = await this.call(() => this.store.load(asked, alias));
     if (row === undefined) return undefined;
     const key = row.key ?? asked;
-    let decoded: DecodedSession | undefined;
-    try {
-      decoded = this.codec.decode(key, row.data, row.expiresAt);
-    } catch {
-      decoded = undefined;
-    }
-    if (decoded) {
-      const { expiresAt, version, info, keyIssuedAt } = row;
-      return { key, ...decoded, expiresAt, version, info, keyIssuedAt, verified: true };
-    }
+    const { expiresAt, version, info, keyIssuedAt } = row;
+    const decoded = this.decode(key, row.data, expiresAt);
+    if (decoded) return { key, ...decoded, expiresAt, version, info, keyIssuedAt, verified: true };
     this.logger.warn(
       `Session ${key.slice(0, 4)}…: stored row failed verification (edited, forged, its expiry ` +
         'moved, or signed with an unknown secret); reading it as no session.',
     );
-    return { key, data: {}, json: '{}', expiresAt: row.expiresAt, version: row.version, verified: false };
+    return { key, data: {}, json: '{}', expiresAt, version, verified: false };
   }
 
   /** The row under `key` when it is live and verifies, as a save's base. */
@@ -80,7 +73,8 @@ export class SessionRows {
   async insert(key: string, json: string, expiresAt: Date, info?: SessionInfo): Promise<string> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.store.create(key, { data: this.codec.encode(key, json, expiresAt), expiresAt, info });
+        const record = { data: this.codec.encode(key, json, expiresAt), expiresAt, info };
+        await this.call(() => this.store.create(key, record));
         return key;
       } catch (error) {
         if (!(error instanceof SessionKeyTakenError) || attempt === MAX_KEY_ATTEMPTS) throw error;
@@ -91,39 +85,84 @@ export class SessionRows {
 
   /** Writes `json` over the row `key` if it is still at `version`; whether it was. */
   update(key: string, json: string, expiresAt: Date, version: number, info?: SessionInfo): Promise<boolean> {
-    return this.store.update(key, { data: this.codec.encode(key, json, expiresAt), expiresAt, info }, version);
+    const record = { data: this.codec.encode(key, json, expiresAt), expiresAt, info };
+    return this.call(() => this.store.update(key, record, version));
   }
 
   /**
-   * Gives the row `key`, at `version`, the key `newKey` with `json` signed for it; `key` keeps
-   * working until `graceUntil`. Whether it did.
+   * Gives the row `key`, at `row.version`, the key `newKey` with its JSON signed for it; `key`
+   * keeps working until `graceUntil`. Whether it did (never, on a store that cannot renew).
    */
-  renew(
-    key: string,
-    newKey: string,
-    json: string,
-    expiresAt: Date,
-    version: number,
-    graceUntil: Date,
-  ): Promise<boolean> {
+  renew(key: string, newKey: string, row: RowState & { expiresAt: Date }, graceUntil: Date): Promise<boolean> {
+    const { store } = this;
+    if (!store.renew) return Promise.resolve(false);
+    const { json, expiresAt, version } = row;
     const record = { data: this.codec.encode(newKey, json, expiresAt), expiresAt };
-    return this.store.renew(key, { newKey, record, version, graceUntil, alias: this.codec.aliasOf(key) });
+    const alias = this.codec.aliasOf(key);
+    return this.call(() => store.renew!(key, { newKey, record, version, graceUntil, alias }));
   }
 
   /** Deletes the row `key` (only at `version`, when given); whether a row went. */
   delete(key: string, version?: number): Promise<boolean> {
-    return this.store.delete(key, version);
+    return this.call(() => this.store.delete(key, version));
+  }
+
+  exists(key: string): Promise<boolean> {
+    return this.call(() => this.store.exists(key));
+  }
+
+  count(now: Date): Promise<SessionCounts> {
+    return this.call(() => this.store.count(now));
   }
 
   /**
-   * Removes a row that is never adopted (it failed verification, or outlived its absolute
-   * timeout), unless it changed since it was read.
+   * The live rows of `userId` whose signed data names that user too (an index entry that does
+   * not match its row is not the user's). Throws on a store that keeps no user index.
    */
-  async removeUnusable(row: DecodedRow): Promise<void> {
-    try {
-      await this.store.delete(row.key, row.version);
-    } catch {
-      // Logged by the store; the row is still never adopted, and the next request tries again.
+  async listOfUser(userId: string): Promise<UserSessionRow[]> {
+    const { store } = this;
+    if (!store.listByUser) {
+      throw new Error('The session store keeps no user index (listByUser): sessions of a user need one.');
     }
+    const rows = await this.call(() => store.listByUser!(userId, new Date()));
+    return rows.filter((row) => {
+      const decoded = row.info && this.decode(row.key, row.data, row.expiresAt);
+      return decoded !== undefined && userIdFor(decoded.data, this.options.userIdOf) === userId;
+    });
+  }
+
+  /**
+   * Deletes the rows expired at `now` in batches of about `batchSize`, yielding how many each
+   * removed. No deadline: a large cleanup takes as long as it takes, in short statements.
+   */
+  clearExpired(now: Date, batchSize: number): AsyncIterable<number> {
+    return this.store.clearExpiredInBatches?.(now, batchSize) ?? clearExpiredByLimit(this.store, now, batchSize);
+  }
+
+  /** Logs the failure of a write that had no store operation of its own to fail (a queue wait). */
+  logFailure(message: string): void {
+    this.logger.error(`Session store failed: ${message}`);
+  }
+
+  private decode(key: string, data: string, expiresAt: Date): DecodedSession | undefined {
+    try {
+      return this.codec.decode(key, data, expiresAt);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private call<T>(operation: () => Promise<T>): Promise<T> {
+    let running: Promise<T>;
+    try {
+      running = operation();
+    } catch (error) {
+      running = Promise.reject(error);
+    }
+    return this.deadlines.watch(running).catch((error: unknown) => {
+      if (error instanceof SessionKeyTakenError) throw error;
+      this.logFailure((error as Error)?.message ?? String(error));
+      throw new SessionStoreUnavailableError({ cause: error });
+    });
   }
 }

@@ -1,17 +1,8 @@
 import type { SessionData } from './session-codec.js';
 import type { SessionChanges } from './session-merge.js';
-import type { SessionInfo } from './session-store.interface.js';
-import type { RowState } from './session-rows.js';
+import type { RowState, SavedRow } from './session-row.js';
+import type { WriteMoment } from './row-to-write.js';
 import type { QueuedSave } from './session-save-queue.js';
-
-/** A row as a save wrote it; `merged` when it holds other requests' changes as well. */
-export interface SavedRow extends RowState {
-  merged: boolean;
-  /** The expiry written, when a merge set it (from the merged data, at the time of the write). */
-  expiresAt?: Date;
-  /** The merged data, when a merge made it: shared by the saves of a turn, so read only. */
-  data?: Readonly<SessionData>;
-}
 
 /** What one request saves over an existing row. */
 export interface RowUpdate {
@@ -19,13 +10,12 @@ export interface RowUpdate {
   /** The row as the request read it: its changes apply to it, or to anything newer. */
   read: RowState;
   /**
-   * The request's whole dictionary, made only if its save goes alone onto the row it read;
-   * absent once the save follows a renewal to another row, where only its changes apply.
+   * The request's whole dictionary, written as it is (its JSON made only then) if its save goes
+   * alone onto the row it read; absent once the save follows a renewal to another row, where
+   * only its changes apply.
    */
-  json?: () => string;
-  expiresAt: Date;
-  /** The row's info as this request would write it (its user from its own data). */
-  info: SessionInfo;
+  own?: { data: Readonly<SessionData>; json: () => string };
+  moment: WriteMoment;
 }
 
 /** One save as it waits in its row's queue, and how it is answered. */

@@ -1,173 +1,158 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DeadlineWatch } from './deadline-watch.js';
-import { EXPIRY_KEY, expiryDate } from './session-expiry.js';
-import { mergeChanges } from './session-merge.js';
+import { retireOldRow } from './retire-old-row.js';
+import type { RowTerms, WriteMoment } from './row-to-write.js';
+import type { SessionChanges } from './session-merge.js';
 import type { ResolvedSessionOptions } from './session-options.js';
-import { SessionRows, type RowState } from './session-rows.js';
-import type { RowUpdate, Save, SavedRow } from './session-save.js';
-import { SessionSaveQueue } from './session-save-queue.js';
-import { nextSessionVersion } from './session-store.interface.js';
-import {
-  SessionConflictError,
-  SessionDataTooLargeError,
-  SessionInterruptedError,
-  SessionMovedError,
-  SessionStoreUnavailableError,
-} from './session.errors.js';
+import type { DecodedRow, RowState, SavedRow } from './session-row.js';
+import { SessionRows } from './session-rows.js';
+import type { RowUpdate } from './session-save.js';
+import { nextSessionVersion, type SessionCounts, type UserSessionRow } from './session-store.interface.js';
+import { SessionDataTooLargeError, SessionMovedError, SessionStoreUnavailableError } from './session.errors.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
-import { TimedStore } from './timed-store.js';
-import type { SessionData } from './session-codec.js';
-import { userIdFor } from './session-user.js';
-import { AbsoluteTimeout } from './absolute-timeout.js';
+import { RowTurns } from './row-turns.js';
 
-// Saves of one session from this process never conflict (they queue); these bound the retries
-// against other processes' saves, so that one busy session cannot keep the database busy.
-const MAX_SAVE_ATTEMPTS = 10;
-const MAX_BACKOFF_MS = 100;
-// The most waiting saves of one session that one UPDATE carries.
-const MAX_COALESCED = 1_000;
+/** The row a login replaces: its key, its state as last known, and the login's own changes. */
+export interface ReplacedRow {
+  key: string;
+  state: RowState;
+  changes: SessionChanges;
+}
 
 /**
- * Writes rows of existing sessions, one turn at a time per key ({@link SessionSaveQueue}): the
- * updates waiting together are applied in arrival order onto the newest state and written as
- * one conditional UPDATE; other processes' saves in between are merged, a bounded number of
- * times. A save still waiting `storeTimeout` after it was queued gets a 409 and never runs.
+ * The only writer of session rows. Every write of a row takes its turn in the row's queue
+ * ({@link RowTurns}): the updates waiting together go as one conditional UPDATE (other
+ * processes' saves merged, a renewal's new key followed); refreshes, renewals, deletes and a
+ * login's retirement of its old row run alone in their turn. Reads pass through to the rows.
  */
 @Injectable()
 export class SessionWriter {
-  private readonly queue = new SessionSaveQueue<Save, RowState>(
-    (key, saves, state) => this.runTurn(key, saves, state),
-    MAX_COALESCED,
-  );
-  private readonly deadlines: DeadlineWatch;
-  private readonly absolute: AbsoluteTimeout;
+  private readonly turns: RowTurns;
 
   constructor(
     @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
     private readonly rows: SessionRows,
-    private readonly store: TimedStore,
   ) {
-    this.deadlines = new DeadlineWatch(options.storeTimeout, () => new SessionConflictError());
-    this.absolute = new AbsoluteTimeout(options.absoluteTimeout);
+    this.turns = new RowTurns(rows, options);
   }
 
-  /** Saves `update` over the row `key`, with the saves waiting beside it; resolves the row written. */
-  update(key: string, update: RowUpdate): Promise<SavedRow> {
-    return this.enqueue(key, { coalesces: true, update }) as Promise<SavedRow>;
-  }
-
-  /** Runs `run` alone in the queue of `key`, after the saves queued before it. */
-  async exclusive(key: string, run: NonNullable<Save['run']>): Promise<void> {
-    await this.enqueue(key, { coalesces: false, run });
-  }
-
-  private enqueue(key: string, work: Pick<Save, 'coalesces' | 'update' | 'run'>): Promise<SavedRow | undefined> {
-    let save!: Save;
-    const done = new Promise<SavedRow | undefined>((resolve, reject) => {
-      // Every save of one shape, so that the queue's code stays monomorphic.
-      save = {
-        coalesces: work.coalesces,
-        update: work.update,
-        run: work.run,
-        settled: false,
-        started: false,
-        resolve,
-        reject,
-      };
-    });
-    this.queue.add(key, save);
-    return this.deadlines.watch(done, () => {
-      save.settled = true;
-      if (!save.started) return new SessionConflictError();
-      this.store.logFailure(`no answer within ${this.options.storeTimeout} ms`);
-      return new SessionStoreUnavailableError();
-    });
-  }
-
-  /** One turn of a row's queue; answers every save in it, and resolves the row's state after. */
-  private async runTurn(key: string, saves: Save[], state: RowState | undefined): Promise<RowState | undefined> {
-    for (const save of saves) save.started = true;
-    try {
-      const run = saves[0].run;
-      if (!run) return await this.writeTurn(key, saves, state);
-      const after = await run(state);
-      settle(saves, (save) => save.resolve(undefined));
-      return after;
-    } catch (error) {
-      settle(saves, (save) => save.reject(error));
-      return undefined;
+  /** Saves `update` over the row `key` (or where a renewal moved it), with the saves beside it. */
+  async update(key: string, update: RowUpdate): Promise<SavedRow> {
+    for (;;) {
+      try {
+        return await this.turns.update(key, update);
+      } catch (error) {
+        if (!(error instanceof SessionMovedError)) throw error;
+        // On the row's new key only the changes apply, onto what that row holds now.
+        ({ key } = error);
+        update = { ...update, read: error.state, own: undefined };
+      }
     }
   }
 
   /**
-   * Writes the changes of `saves` onto the row `key` in one conditional UPDATE: onto `state`,
-   * what this process last wrote there, else onto what the first save read. When another
-   * process saved the row meanwhile, reads it and applies the changes again. A row gone
-   * meanwhile (a logout) is never brought back: those saves get a 400.
+   * Rewrites the row `key` with its data as `read`, and `terms` (`saveEveryRequest`'s refresh),
+   * unless the row changed since: the write that came first refreshed it. Whether it did.
    */
-  private async writeTurn(key: string, saves: Save[], state: RowState | undefined): Promise<RowState | undefined> {
-    let base = state;
-    for (let attempt = 1; ; attempt++) {
-      const live = saves.filter((save) => !save.settled);
-      if (live.length === 0) return base;
-      const from = base ?? live[0].update!.read;
-      const { json, expiresAt, merged, data } = this.next(from, live, base === undefined);
-      if (!live.some((save) => !save.settled)) return base;
-      // The latest save's client and times; the user of what is written, merges included.
-      const latest = live[live.length - 1].update!.info;
-      const info = data ? { ...latest, userId: userIdFor(data, this.options.userIdOf) } : latest;
-      const written = this.absolute.cap(expiresAt, info.createdAt);
-      if (await this.rows.update(key, json, written, from.version, info)) {
-        const saved = { json, version: nextSessionVersion(from.version), merged, expiresAt: written, data };
-        settle(live, (save) => save.resolve(saved));
-        return saved;
-      }
-      const newer = await this.rows.readLive(key);
-      if (newer === undefined) throw new SessionInterruptedError();
-      // A renewal gave the row a new key: these saves go again there.
-      if (newer.movedTo) throw new SessionMovedError(newer.movedTo, newer);
-      if (attempt === MAX_SAVE_ATTEMPTS) {
-        settle(live, (save) => save.reject(new SessionConflictError()));
-        return newer;
-      }
-      base = newer;
-      // Other processes writing the same session: spread the retries (random exponential back-off, capped).
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt)));
-    }
+  async refresh(key: string, read: RowState, terms: RowTerms): Promise<boolean> {
+    let refreshed = false;
+    await this.turns.exclusive(key, async (state) => {
+      // This process wrote the row since it was read: the refresh has lost already.
+      if (state && state.version !== read.version) return state;
+      if (!(await this.rows.update(key, read.json, terms.expiresAt, read.version, terms.info))) return undefined;
+      refreshed = true;
+      return { json: read.json, version: nextSessionVersion(read.version) };
+    });
+    return refreshed;
   }
 
-  /** What the turn writes: a lone save's own dictionary as it read it, else the merge onto `from`. */
-  private next(
-    from: RowState,
-    saves: Save[],
-    fresh: boolean,
-  ): { json: string; expiresAt: Date; merged: boolean; data?: SessionData } {
-    const max = this.options.maxDataSize;
-    const lone = saves.length === 1 ? saves[0].update! : undefined;
-    if (fresh && lone?.json) {
-      const { json, expiresAt } = lone;
-      const own = json();
-      SessionDataTooLargeError.check(own, max);
-      return { json: own, expiresAt, merged: false };
-    }
-    const { data, json } = mergeChanges(
-      from.json,
-      saves.map((save) => save.update!.changes),
-      max,
-      (index, size) => {
-        saves[index].settled = true;
-        saves[index].reject(new SessionDataTooLargeError(size, max));
-      },
-    );
-    return { json, expiresAt: expiryDate(data[EXPIRY_KEY], this.options.cookieAge, new Date()), merged: true, data };
+  /**
+   * Gives the row `key`, still as `read`, the key `newKey`; `key` keeps working until
+   * `graceUntil`. A row changed meanwhile is left alone. Whether it was renewed.
+   */
+  async renew(key: string, read: RowState & { expiresAt: Date }, newKey: string, graceUntil: Date): Promise<boolean> {
+    let renewed = false;
+    await this.turns.exclusive(key, async (state) => {
+      if (state && state.version !== read.version) return state;
+      renewed = await this.rows.renew(key, newKey, read, graceUntil);
+      // Renewed: the old key's queue knows nothing of the row any more.
+      return renewed ? undefined : state;
+    });
+    return renewed;
   }
-}
 
-/** Answers each save of `saves` not answered yet. */
-function settle(saves: readonly Save[], answer: (save: Save) => void): void {
-  for (const save of saves) {
-    if (save.settled) continue;
-    save.settled = true;
-    answer(save);
+  /** Deletes the row `key` after the writes of it queued before; whether a row went. */
+  async delete(key: string): Promise<boolean> {
+    let deleted = false;
+    await this.turns.exclusive(key, async () => {
+      deleted = await this.rows.delete(key);
+      return undefined;
+    });
+    return deleted;
+  }
+
+  /**
+   * Removes a row that is never adopted (it failed verification, or outlived its absolute
+   * timeout), unless it changed since it was read.
+   */
+  async removeUnusable(row: DecodedRow): Promise<void> {
+    // A failure is logged by the rows; the row is still never adopted, and the next request tries again.
+    await this.rows.delete(row.key, row.version).catch(() => undefined);
+  }
+
+  /**
+   * A new row under `key` (or a fresh key while it is taken). With `replaced` (a login's
+   * `cycleKey()`), the old row then goes — but only once the new row holds every write that
+   * reached the old one, so that no write answered meanwhile is lost.
+   */
+  async create(
+    key: string,
+    json: string,
+    terms: RowTerms,
+    moment: WriteMoment,
+    replaced?: ReplacedRow,
+  ): Promise<SavedRow> {
+    SessionDataTooLargeError.check(json, this.options.maxDataSize);
+    key = await this.rows.insert(key, json, terms.expiresAt, terms.info);
+    const made: SavedRow = { key, json, version: 0, merged: false, ...terms };
+    if (!replaced) return made;
+    const { state, changes } = replaced;
+    try {
+      await this.turns.exclusive(replaced.key, (current) =>
+        retireOldRow(this.rows, this.options, {
+          old: replaced.key,
+          current: current ?? state,
+          moved: made,
+          includes: state.version,
+          changes,
+          moment,
+        }),
+      );
+    } catch (error) {
+      // The login did not happen: its new row must not linger as a second copy of the session.
+      // After a store failure the old row may be gone already, and the new one is all there is.
+      if (!(error instanceof SessionStoreUnavailableError)) void this.rows.delete(key).catch(() => undefined);
+      throw error;
+    }
+    return made;
+  }
+
+  read(key: string): Promise<DecodedRow | undefined> {
+    return this.rows.read(key);
+  }
+
+  exists(key: string): Promise<boolean> {
+    return this.rows.exists(key);
+  }
+
+  count(now: Date): Promise<SessionCounts> {
+    return this.rows.count(now);
+  }
+
+  listOfUser(userId: string): Promise<UserSessionRow[]> {
+    return this.rows.listOfUser(userId);
+  }
+
+  clearExpired(now: Date, batchSize: number): AsyncIterable<number> {
+    return this.rows.clearExpired(now, batchSize);
   }
 }

@@ -16,7 +16,6 @@ import { SessionsService } from './sessions.service.js';
 import { SessionMiddleware } from './session.middleware.js';
 import { SessionConfigurableModule } from './session.module-definition.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
-import { TimedStore } from './timed-store.js';
 import { UserSessions } from './user-sessions.js';
 
 /**
@@ -35,7 +34,6 @@ import { UserSessions } from './user-sessions.js';
     codecProvider,
     SessionCookie,
     CommitsInFlight,
-    TimedStore,
     SessionRows,
     SessionWriter,
     SessionEngine,
@@ -47,7 +45,7 @@ import { UserSessions } from './user-sessions.js';
     SessionMiddleware,
     ExpressSessionMiddleware,
   ],
-  exports: [RESOLVED_SESSION_OPTIONS, SessionStore, SessionsService, SessionEngine, ExpressSessionMiddleware],
+  exports: [RESOLVED_SESSION_OPTIONS, SessionStore, SessionsService, ExpressSessionMiddleware],
 })
 export class SessionModule extends SessionConfigurableModule implements NestModule {
   constructor(

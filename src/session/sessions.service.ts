@@ -1,12 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { clearExpiredByLimit } from './clear-expired-by-limit.js';
+import { Injectable } from '@nestjs/common';
 import type { RequestSession } from './request-session.js';
 import type { SessionData } from './session-codec.js';
 import { SessionEngine } from './session-engine.js';
-import { mustDeleteRow, mustSave } from './session-policy.js';
-import { SessionRows } from './session-rows.js';
-import { SessionStore, type SessionCounts } from './session-store.interface.js';
-import { TimedStore } from './timed-store.js';
+import { NO_REQUEST } from './session-policy.js';
+import type { SessionCounts } from './session-store.interface.js';
 import { UserSessions, type CurrentSession, type UserSession } from './user-sessions.js';
 
 /** A stored session as the sessions API shows it (Django's `Session` model instance). */
@@ -54,9 +51,6 @@ export class SessionNotFoundError extends Error {
 export class SessionsService {
   constructor(
     private readonly engine: SessionEngine,
-    private readonly rows: SessionRows,
-    private readonly timed: TimedStore,
-    @Inject(SessionStore) private readonly store: SessionStore,
     private readonly users: UserSessions,
   ) {}
 
@@ -89,7 +83,7 @@ export class SessionsService {
 
   /** The live session under `key`, or `undefined` when there is none (absent or expired). */
   async find(key: string): Promise<StoredSessionInfo | undefined> {
-    const row = await this.rows.read(key);
+    const row = await this.engine.read(key);
     return row && { sessionKey: key, data: row.data, expireDate: row.expiresAt, verified: row.verified };
   }
 
@@ -116,35 +110,24 @@ export class SessionsService {
   async save(session: RequestSession<object>): Promise<string | null> {
     const own = session as RequestSession;
     own.modified = true;
-    // The rules of a request's end, for a request that always succeeds.
-    const request = { cookieSent: false, cookieWellFormed: false, saveEveryRequest: false };
-    const facts = {
-      empty: own.isEmpty(),
-      changed: true,
-      key: own.sessionKey,
-      rowKey: this.engine.rowKeyOf(own),
-      touchDue: true,
-      cookieBehind: false,
-      renewDue: false,
-    };
-    if (mustDeleteRow(facts)) await this.engine.deleteRow(own);
-    if (!mustSave(request, facts, 200)) return null;
-    return (await this.engine.save(own)).key;
+    // The rules of a request's end, for a request that always succeeds and sent no cookie.
+    const change = await this.engine.commit(own, { request: NO_REQUEST, status: 200, renew: false });
+    return change === undefined || change === 'delete' ? null : change.key;
   }
 
   /** Deletes the session under `key`, if any. */
   async delete(key: string): Promise<void> {
-    await this.timed.delete(key);
+    await this.engine.delete(key);
   }
 
   /** Whether a live session holds `key`. */
   exists(key: string): Promise<boolean> {
-    return this.timed.exists(key);
+    return this.engine.exists(key);
   }
 
   /** How many sessions are live and how many have expired (and wait for `clearExpired()`). */
   count(): Promise<SessionCounts> {
-    return this.timed.count(new Date());
+    return this.engine.count(new Date());
   }
 
   /**
@@ -159,9 +142,7 @@ export class SessionsService {
     const started = performance.now();
     let deleted = 0;
     let batches = 0;
-    const batchesOf =
-      this.store.clearExpiredInBatches?.(now, batchSize) ?? clearExpiredByLimit(this.store, now, batchSize);
-    for await (const removed of batchesOf) {
+    for await (const removed of this.engine.clearExpired(now, batchSize)) {
       deleted += removed;
       batches += 1;
       onProgress?.({ deleted, elapsedMs: performance.now() - started });

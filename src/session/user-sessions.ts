@@ -1,14 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { RequestSession } from './request-session.js';
-import { SessionCodec } from './session-codec.js';
 import type { ResolvedSessionOptions } from './session-options.js';
 import { SessionWriter } from './session-writer.js';
-import { SessionRows } from './session-rows.js';
 import type { UserSessionRow } from './session-store.interface.js';
-import { userIdFor } from './session-user.js';
 import { RESOLVED_SESSION_OPTIONS } from './session.constants.js';
-import { TimedStore } from './timed-store.js';
 
 /** One live session of a user, as a "where you are logged in" page shows it. */
 export interface UserSession {
@@ -39,10 +35,7 @@ export class UserSessions {
   private readonly idKey: Buffer;
 
   constructor(
-    @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
-    private readonly timed: TimedStore,
-    private readonly codec: SessionCodec,
-    private readonly rows: SessionRows,
+    @Inject(RESOLVED_SESSION_OPTIONS) options: ResolvedSessionOptions,
     private readonly writer: SessionWriter,
   ) {
     this.idKey = createHmac('sha256', options.secret).update('nest-sessions public session id').digest();
@@ -56,7 +49,7 @@ export class UserSessions {
   /** The live sessions of `userId`, most recently seen first. */
   async list(userId: string | number, current?: CurrentSession): Promise<UserSession[]> {
     const currentKey = keyOf(current);
-    const rows = await this.rowsOf(String(userId));
+    const rows = await this.writer.listOfUser(String(userId));
     return rows
       .map((row) => ({
         id: this.publicId(row.key),
@@ -76,47 +69,24 @@ export class UserSessions {
    */
   async revoke(userId: string | number, id: unknown): Promise<boolean> {
     if (typeof id !== 'string' || !PUBLIC_ID.test(id)) return false;
-    const row = (await this.rowsOf(String(userId))).find((candidate) => this.publicId(candidate.key) === id);
-    return row ? this.end(row.key) : false;
+    const row = (await this.writer.listOfUser(String(userId))).find((candidate) => this.publicId(candidate.key) === id);
+    return row ? this.writer.delete(row.key) : false;
   }
 
   /** Ends every session of `userId` but `current`; resolves how many ended. */
   async revokeOthers(userId: string | number, current: CurrentSession): Promise<number> {
     const keep = keyOf(current);
-    return this.endAll((await this.rowsOf(String(userId))).filter((row) => row.key !== keep));
+    return this.endAll((await this.writer.listOfUser(String(userId))).filter((row) => row.key !== keep));
   }
 
   /** Ends every session of `userId` (after a password change, say); resolves how many ended. */
   async revokeAll(userId: string | number): Promise<number> {
-    return this.endAll(await this.rowsOf(String(userId)));
+    return this.endAll(await this.writer.listOfUser(String(userId)));
   }
 
   private async endAll(rows: UserSessionRow[]): Promise<number> {
-    const ended = await Promise.all(rows.map((row) => this.end(row.key)));
+    const ended = await Promise.all(rows.map((row) => this.writer.delete(row.key)));
     return ended.filter(Boolean).length;
-  }
-
-  /** Deletes the row `key` after the saves of it queued in this process. */
-  private async end(key: string): Promise<boolean> {
-    let deleted = false;
-    await this.writer.exclusive(key, async () => {
-      deleted = await this.rows.delete(key);
-      return undefined;
-    });
-    return deleted;
-  }
-
-  /** The user's live rows whose signed data names that user too. */
-  private async rowsOf(userId: string): Promise<UserSessionRow[]> {
-    const listed = this.timed.listByUser(userId, new Date());
-    if (!listed) {
-      throw new Error('The session store keeps no user index (listByUser): sessions of a user need one.');
-    }
-    return (await listed).filter((row) => {
-      if (!row.info) return false;
-      const decoded = this.codec.decode(row.key, row.data, row.expiresAt);
-      return decoded !== undefined && userIdFor(decoded.data, this.options.userIdOf) === userId;
-    });
   }
 }
 

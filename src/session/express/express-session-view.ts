@@ -1,6 +1,5 @@
 import { Logger } from '@nestjs/common';
 import type { RequestSession } from '../request-session.js';
-import type { SessionEngine } from '../session-engine.js';
 import type { SessionHandle } from '../session-handle.js';
 import type { ResolvedSessionOptions } from '../session-options.js';
 import { ExpressSessionCookieView } from './express-session-cookie.js';
@@ -29,7 +28,6 @@ export class ExpressSessionViews {
 
   constructor(
     private readonly handle: SessionHandle,
-    private readonly engine: SessionEngine,
     private readonly options: ResolvedSessionOptions,
   ) {}
 
@@ -49,7 +47,7 @@ export class ExpressSessionViews {
 
   /** The members of the view of `session`, none of them enumerable. */
   private members(session: RequestSession): ExpressSessionMembers {
-    const { handle, engine } = this;
+    const { handle } = this;
     const view = () => this.of(session);
     const cookie = new ExpressSessionCookieView(session, this.options);
     // Only the request's session now can save, end or reload; an object replaced by regenerate()
@@ -69,7 +67,7 @@ export class ExpressSessionViews {
       },
       cookie,
       regenerate(callback) {
-        settle(() => handle.replace(engine.restart(session)), callback);
+        settle(() => handle.restart(session), callback);
         return view();
       },
       save: (callback) => onCurrent(() => handle.saveNow(), callback),
@@ -78,7 +76,7 @@ export class ExpressSessionViews {
           session.flush();
           return handle.saveNow();
         }, callback),
-      reload: (callback) => onCurrent(async () => handle.replace(await engine.reopen(session)), callback),
+      reload: (callback) => onCurrent(() => handle.reload(session), callback),
       touch() {
         if (!session.isEmpty()) session.modified = true;
         return view();

@@ -1,6 +1,5 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import type { IncomingMessage } from 'node:http';
-import { SessionEngine } from '../session-engine.js';
 import { sessionHandleOf } from '../platform/request-handle.js';
 import type { ResolvedSessionOptions } from '../session-options.js';
 import { RESOLVED_SESSION_OPTIONS } from '../session.constants.js';
@@ -22,10 +21,7 @@ import { ExpressSessionViews } from './express-session-view.js';
  */
 @Injectable()
 export class ExpressSessionMiddleware implements NestMiddleware {
-  constructor(
-    private readonly engine: SessionEngine,
-    @Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions,
-  ) {}
+  constructor(@Inject(RESOLVED_SESSION_OPTIONS) private readonly options: ResolvedSessionOptions) {}
 
   async use(req: IncomingMessage, _res: unknown, next: () => void): Promise<void> {
     // Applied twice (overlapping routes): the first view stands.
@@ -36,7 +32,7 @@ export class ExpressSessionMiddleware implements NestMiddleware {
     }
     // A failed read rejects here, and Nest answers it as any other error of a middleware (503).
     await handle.preload();
-    const views = new ExpressSessionViews(handle, this.engine, this.options);
+    const views = new ExpressSessionViews(handle, this.options);
     Object.defineProperties(req, {
       session: { get: () => views.current(), enumerable: true, configurable: true },
       sessionID: { get: () => views.current().id, enumerable: true, configurable: true },
