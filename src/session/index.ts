@@ -10,7 +10,7 @@ export { SessionConfigError } from './resolve-session-options.js';
 
 export { Session, loadSession } from './session.decorator.js';
 export { SessionInterceptor } from './session.interceptor.js';
-export { RequestSession, type ExpiryPolicy } from './request-session.js';
+export { RequestSession } from './request-session.js';
 export type { SessionData } from './session-codec.js';
 export { EXPIRY_KEY as SESSION_EXPIRY_KEY, type SessionExpiry } from './session-expiry.js';
 export { SessionValueError, type JsonValue } from './json-value.js';
@@ -49,8 +49,9 @@ export {
 } from './session-store.interface.js';
 export { MemorySessionStore } from './memory-session.store.js';
 export { TypeOrmSessionStore } from './typeorm/typeorm-session.store.js';
-export { RedisSessionStore, type RedisSessionStoreOptions } from './redis/redis-session.store.js';
-export { CachedSessionStore, type CachedSessionStoreOptions } from './redis/cached-session.store.js';
+export { RedisSessionStore } from './redis/redis-session.store.js';
+export { CachedSessionStore } from './redis/cached-session.store.js';
+export type { CachedSessionStoreOptions, RedisSessionStoreOptions } from './redis/redis-store-options.js';
 export type {
   IoRedisClusterLike,
   IoRedisLike,

@@ -1,5 +1,6 @@
 import { SessionValueError } from './json-value.js';
-import { RequestSession, type ExpiryPolicy } from './request-session.js';
+import { RequestSession } from './request-session.js';
+import type { ExpiryPolicy } from './session-expiry.js';
 import { EXPIRY_KEY } from './session-expiry.js';
 import { mustSave } from './session-policy.js';
 

@@ -6,25 +6,13 @@ import {
   expiryAge,
   expiryDate,
   storedExpiry,
+  type ExpiryPolicy,
   type SessionExpiry,
 } from './session-expiry.js';
 import { generateSessionKey } from './session-key.js';
 import { TEST_COOKIE_KEY, TEST_COOKIE_VALUE } from './session.constants.js';
-import { MAX_USER_ID_LENGTH, SESSION_USER_KEY } from './session-user.js';
-
-/** The global expiry policy a session falls back on. */
-export interface ExpiryPolicy {
-  cookieAge: number;
-  expireAtBrowserClose: boolean;
-}
-
-/** A session as the store gave it: its key (`null` for a new one), data and their JSON. */
-export interface LoadedSession {
-  key: string | null;
-  data: SessionData;
-  /** `JSON.stringify(data)` as loaded: the baseline for noticing nested changes. */
-  json: string;
-}
+import { SESSION_USER_KEY, userIdToBind } from './session-user.js';
+import type { LoadedSession } from './session-row.js';
 
 /**
  * One request's session: a dictionary with Django's `SessionBase` behaviour, and its key and
@@ -83,13 +71,7 @@ export class RequestSession<T extends object = AnyData> extends SessionDictionar
    * in the dictionary under `_auth_user_id`, as Django keeps it; `flush()` unbinds it.
    */
   bindUser(userId: string | number): void {
-    const id = String(userId);
-    if (id.length === 0 || id.length > MAX_USER_ID_LENGTH || (typeof userId === 'number' && !Number.isFinite(userId))) {
-      throw new TypeError(
-        `bindUser() takes a user id of 1 to ${MAX_USER_ID_LENGTH} characters, got ${JSON.stringify(userId)}`,
-      );
-    }
-    this.set(SESSION_USER_KEY as Key<T>, id as T[Key<T>]);
+    this.set(SESSION_USER_KEY as Key<T>, userIdToBind(userId) as T[Key<T>]);
   }
 
   /** The user bound with `bindUser()`, or `null`. */

@@ -1,7 +1,5 @@
 import { assertJsonValue } from './json-value.js';
-import { ChangeTracker } from './session-changes.js';
-import type { SessionData } from './session-codec.js';
-import type { SessionChanges } from './session-merge.js';
+import { DictionaryState } from './dictionary-state.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AnyData = Record<string, any>;
@@ -12,32 +10,9 @@ export type Key<T> = keyof T & string;
  * change — a key set or deleted, a value changed in place — is noticed, so that the session is
  * saved and a save applies exactly what this request wrote.
  */
-export class SessionDictionary<T extends object = AnyData> {
+export class SessionDictionary<T extends object = AnyData> extends DictionaryState {
   /** True once the dictionary has been read from the store (always, for a loaded session). */
   accessed = true;
-  /** Whether the dictionary will be saved; set it by hand to force a save. */
-  modified = false;
-
-  /** The data; parsed from the baseline on first use after a save merged other requests' in. */
-  private current: SessionData | undefined;
-  /**
-   * After a merged save, until the data is parsed: the merge's own result, shared with the other
-   * saves of its turn, so only ever read — the cookie and the row's info need a key or two of
-   * it, not a copy of their own.
-   */
-  private merged: Readonly<SessionData> | undefined;
-  protected readonly tracker: ChangeTracker;
-  /** Keys assigned as plain properties (the express-session view), checked as JSON at the save. */
-  private unchecked: Set<string> | undefined;
-
-  constructor(data: SessionData, json: string) {
-    this.current = data;
-    this.tracker = new ChangeTracker(json);
-  }
-
-  protected get data(): SessionData {
-    return (this.current ??= JSON.parse(this.tracker.baseline) as SessionData);
-  }
 
   /** The value under `key`, or `fallback` (default `undefined`) when there is none. */
   get<K extends Key<T>>(key: K): T[K] | undefined;
@@ -62,34 +37,6 @@ export class SessionDictionary<T extends object = AnyData> {
     this.modified = true;
     this.tracker.handedOut(value);
     return this;
-  }
-
-  /**
-   * @internal Stores `value` under `key` as a property assignment does (the express-session
-   * view): unchecked until the save, which refuses it then if JSON cannot store it (see
-   * {@link assertStorable}), as `set()` would now.
-   */
-  assign(key: string, value: unknown): void {
-    (this.unchecked ??= new Set()).add(key);
-    this.write(key, value);
-    this.modified = true;
-    this.tracker.handedOut(value);
-  }
-
-  /**
-   * @internal Throws a `SessionValueError` naming the first key whose value JSON cannot store
-   * faithfully: one assigned as a property, or an object or array handed out, which may have
-   * been changed in place since (`get('obj').at = new Date()`), as `set()` would refuse it.
-   */
-  assertStorable(): void {
-    const exposed = this.tracker.exposed;
-    if (!this.unchecked && !exposed) return;
-    const data = this.peek();
-    for (const key of Object.keys(data)) {
-      const value = data[key];
-      const changeable = exposed && typeof value === 'object' && value !== null;
-      if (changeable || this.unchecked?.has(key)) assertJsonValue(key, value);
-    }
   }
 
   /** Removes `key`; returns whether it was present (Django's `del` raises instead). */
@@ -150,61 +97,5 @@ export class SessionDictionary<T extends object = AnyData> {
     for (const key of Object.keys(this.data)) this.tracker.wrote(key);
     this.current = {};
     this.modified = true;
-  }
-
-  /** @internal What this request wrote, for a save to apply onto the newest stored state. */
-  changes(): SessionChanges {
-    return this.tracker.changes(this.data);
-  }
-
-  /** @internal The dictionary itself, for reading at a save (nothing is handed out). */
-  peek(): Readonly<SessionData> {
-    return this.current ?? this.merged ?? this.data;
-  }
-
-  /** @internal The whole dictionary as JSON. */
-  json(): string {
-    return JSON.stringify(this.data);
-  }
-
-  /**
-   * @internal Whether the dictionary was changed: by hand (`modified`), a write, or a value
-   * changed in place (the data serialised only then, to compare with the baseline).
-   */
-  isChanged(): boolean {
-    return this.modified || this.tracker.changed(this.data);
-  }
-
-  /**
-   * Takes `json` as the stored state after a save: this request's own data, or (`merged`, with
-   * the merge's `data` when the save has it) the merge of its changes with other requests',
-   * which the dictionary then reads.
-   */
-  protected saved(json: string, merged: boolean, data?: Readonly<SessionData>): void {
-    if (merged) {
-      this.current = undefined;
-      this.merged = data;
-    }
-    this.unchecked = undefined;
-    this.tracker.reset(json, merged);
-    this.modified = false;
-  }
-
-  /** The session's own value under `key`: never one inherited from Object.prototype. */
-  protected own(key: string): unknown {
-    const data = this.peek();
-    return Object.hasOwn(data, key) ? data[key] : undefined;
-  }
-
-  /** Stores `value` as an own property, so that even a key named `__proto__` is plain data. */
-  protected write<V>(key: string, value: V): V {
-    this.tracker.wrote(key);
-    return this.put(key, value);
-  }
-
-  /** Stores `value` without recording a write. */
-  protected put<V>(key: string, value: V): V {
-    Object.defineProperty(this.data, key, { value, writable: true, enumerable: true, configurable: true });
-    return value;
   }
 }

@@ -4,6 +4,12 @@
  */
 export type SessionExpiry = number | Date | null;
 
+/** The global expiry policy a session falls back on. */
+export interface ExpiryPolicy {
+  cookieAge: number;
+  expireAtBrowserClose: boolean;
+}
+
 /** Where a custom expiry is kept inside the dictionary, under Django's name for it. */
 export const EXPIRY_KEY = '_session_expiry';
 

@@ -22,6 +22,17 @@ export const defaultUserIdOf: UserIdOf = (data) => {
   return typeof passport === 'object' && passport !== null ? passport.user : undefined;
 };
 
+/** `userId` as `bindUser()` stores it; throws a TypeError for one the index column cannot hold. */
+export function userIdToBind(userId: string | number): string {
+  const id = String(userId);
+  if (id.length === 0 || id.length > MAX_USER_ID_LENGTH || (typeof userId === 'number' && !Number.isFinite(userId))) {
+    throw new TypeError(
+      `bindUser() takes a user id of 1 to ${MAX_USER_ID_LENGTH} characters, got ${JSON.stringify(userId)}`,
+    );
+  }
+  return id;
+}
+
 /** `userIdOf(data)` as the index column takes it: a non-empty string of at most 191 characters, or `null`. */
 export function userIdFor(data: SessionData, userIdOf: UserIdOf): string | null {
   const id = userIdOf(data);

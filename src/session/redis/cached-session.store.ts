@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  nextSessionVersion,
   type SessionCounts,
   type SessionRecord,
   type SessionStore,
@@ -10,30 +9,9 @@ import {
 import { CacheGuard } from './cache-guard.js';
 import type { RedisLike } from './redis-clients.js';
 import { hashReply, RedisConnection } from './redis-connection.js';
-import { encodeInfo, rowArgs, storedFromHash } from './redis-row.js';
+import { rowArgs, storedFromHash, updateArgs } from './redis-row.js';
 import { CACHE_FILL, CACHE_READ, CACHE_UPDATE, CREATE_ROW } from './redis-scripts.js';
-
-/** Options of `CachedSessionStore`. */
-export interface CachedSessionStoreOptions {
-  /** Put before the session key of every cached row. Default `'session-cache:'`. */
-  prefix?: string;
-  /**
-   * Seconds a row stays in the cache at most (it leaves earlier when its session expires):
-   * how long a row a cut-off process could not invalidate may still be read by the others.
-   * Default 300.
-   */
-  cacheTimeout?: number;
-  /**
-   * Milliseconds a cache call may take before the primary store answers without it (and the
-   * client's connection is replaced). Keep it well under `storeTimeout`. Default 250.
-   */
-  operationTimeout?: number;
-  /**
-   * Whether the store closes the Redis client when the app shuts down (`close()`, which
-   * `SessionModule` calls after the last save). Default `true`; `false` leaves it to its owner.
-   */
-  closeClient?: boolean;
-}
+import type { CachedSessionStoreOptions } from './redis-store-options.js';
 
 /**
  * Lease tokens: unique across processes (a random part drawn once per process) and within one
@@ -134,14 +112,7 @@ export class CachedSessionStore implements SessionStore {
       await this.invalidate(key);
       return false;
     }
-    const args = [
-      String(version),
-      String(nextSessionVersion(version)),
-      record.data,
-      String(record.expiresAt.getTime()),
-      encodeInfo(record.info),
-      this.cacheExpiry(record.expiresAt),
-    ];
+    const args = [...updateArgs(record, version), this.cacheExpiry(record.expiresAt)];
     await this.cache(CACHE_UPDATE, key, args).catch((error: unknown) => this.guard.owe(key, error));
     return true;
   }

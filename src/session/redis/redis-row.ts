@@ -1,4 +1,9 @@
-import type { SessionInfo, StoredSession } from '../session-store.interface.js';
+import {
+  nextSessionVersion,
+  type SessionInfo,
+  type SessionRecord,
+  type StoredSession,
+} from '../session-store.interface.js';
 
 /** A row's info as its `i` field holds it: `[userId, createdAt, lastSeenAt, ip, userAgent]`. */
 type InfoTuple = [string | null, number, number, string | null, string | null];
@@ -48,4 +53,10 @@ export function rowArgs(row: StoredSession): string[] {
     encodeInfo(row.info),
     row.keyIssuedAt ? String(row.keyIssuedAt.getTime()) : '',
   ];
+}
+
+/** The arguments of a versioned update of a row to `record`: the version it must be at, the next, the fields. */
+export function updateArgs(record: SessionRecord, version: number): string[] {
+  const { data, expiresAt, info } = record;
+  return [String(version), String(nextSessionVersion(version)), data, String(expiresAt.getTime()), encodeInfo(info)];
 }

@@ -13,27 +13,10 @@ import { DEFAULT_STATEMENT_TIMEOUT } from '../typeorm/store-options.js';
 import { checkNoEviction } from './eviction-policy.js';
 import type { RedisLike } from './redis-clients.js';
 import { hashReply, RedisConnection } from './redis-connection.js';
-import { decodeInfo, encodeInfo, rowArgs, storedFromHash, type RowHash } from './redis-row.js';
-import { CREATE_ROW, DELETE_ROW, INDEX_SESSION, POINT_TO_ROW, UPDATE_ROW } from './redis-scripts.js';
-
-/** Options of `RedisSessionStore`. */
-export interface RedisSessionStoreOptions {
-  /**
-   * Put before every key the store writes: `<prefix><session key>` for a session,
-   * `<prefix>user:<user id>` for the index of a user's sessions. Default `'session:'`.
-   */
-  prefix?: string;
-  /**
-   * Milliseconds a command may go unanswered before it fails and the client's connection is
-   * replaced. Keep it a little under `storeTimeout` (see `statementTimeoutFor`). Default 4750.
-   */
-  commandTimeout?: number;
-  /**
-   * Whether the store closes the client when the app shuts down (`close()`, which `SessionModule`
-   * calls after the last save). Default `true`; `false` leaves it to its owner.
-   */
-  closeClient?: boolean;
-}
+import { decodeInfo, rowArgs, storedFromHash, updateArgs, type RowHash } from './redis-row.js';
+import { CREATE_ROW, DELETE_ROW, POINT_TO_ROW, UPDATE_ROW } from './redis-scripts.js';
+import { RedisUserIndex } from './redis-user-index.js';
+import type { RedisSessionStoreOptions } from './redis-store-options.js';
 
 // Connection errors repeat on every reconnection attempt; one line per this many ms is enough.
 const ERROR_LOG_INTERVAL = 10_000;
@@ -45,9 +28,7 @@ const ERROR_LOG_INTERVAL = 10_000;
  *
  * Each row is a hash that Redis expires itself at the session's expiry. Creates and versioned
  * updates are Lua scripts, so that the check and the write are one atomic step. The sessions of
- * a user are a sorted set per user, scored by expiry and written before the rows it points to,
- * so that it never misses one of them; entries whose row is gone, expired or now someone else's
- * are dropped when the set is next written or listed, and by `clearExpired()`.
+ * a user are a sorted set per user ({@link RedisUserIndex}).
  *
  * Redis must not evict keys (`maxmemory-policy noeviction`): an evicted index would hide live
  * sessions from listing and revoking. The store refuses to start on any other policy, and each
@@ -56,6 +37,7 @@ const ERROR_LOG_INTERVAL = 10_000;
 export class RedisSessionStore implements SessionStore {
   private readonly redis: RedisConnection;
   private readonly prefix: string;
+  private readonly users: RedisUserIndex;
   private readonly logger = new Logger('RedisSessionStore');
   private lastErrorLog = 0;
   private readonly closeClient: boolean;
@@ -63,6 +45,7 @@ export class RedisSessionStore implements SessionStore {
   constructor(redis: RedisLike, options: RedisSessionStoreOptions = {}) {
     this.redis = new RedisConnection(redis, options.commandTimeout ?? DEFAULT_STATEMENT_TIMEOUT);
     this.prefix = options.prefix ?? 'session:';
+    this.users = new RedisUserIndex(this.redis, this.prefix);
     this.closeClient = options.closeClient ?? true;
     this.redis.onError((error) => this.logConnectionError(error));
   }
@@ -78,21 +61,14 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async create(key: string, record: SessionRecord): Promise<void> {
-    await this.indexUser(key, record);
+    await this.users.add(key, record);
     const created = await this.redis.run(CREATE_ROW, [this.rowKey(key)], rowArgs({ ...record, version: 0 }));
     if (created !== 1) throw new SessionKeyTakenError();
   }
 
   async update(key: string, record: SessionRecord, version: number): Promise<boolean> {
-    await this.indexUser(key, record);
-    const args = [
-      String(version),
-      String(nextSessionVersion(version)),
-      record.data,
-      String(record.expiresAt.getTime()),
-      encodeInfo(record.info),
-    ];
-    return (await this.redis.run(UPDATE_ROW, [this.rowKey(key)], args)) === 1;
+    await this.users.add(key, record);
+    return (await this.redis.run(UPDATE_ROW, [this.rowKey(key)], updateArgs(record, version))) === 1;
   }
 
   async delete(key: string, version?: number): Promise<boolean> {
@@ -104,7 +80,7 @@ export class RedisSessionStore implements SessionStore {
     // The removed row's info ('' without one), or nil when no row went.
     if (typeof removed !== 'string') return false;
     const userId = decodeInfo(removed)?.userId;
-    if (userId) await this.redis.send(this.userKey(userId), ['ZREM', this.userKey(userId), key]);
+    if (userId) await this.users.remove(userId, key);
     return true;
   }
 
@@ -118,20 +94,15 @@ export class RedisSessionStore implements SessionStore {
    * this drops the entries of the user indexes whose sessions have expired.
    */
   async clearExpired(now: Date = new Date()): Promise<number> {
-    for await (const keys of this.redis.scan(`${this.prefix}user:*`)) {
-      await Promise.all(
-        keys.map((key) => this.redis.send(key, ['ZREMRANGEBYSCORE', key, '-inf', String(now.getTime())])),
-      );
-    }
+    await this.users.trimExpired(now);
     return 0;
   }
 
   /** Live rows by a walk of the keys (for the `clearsessions` report); expired ones are already gone. */
   async count(now: Date = new Date()): Promise<SessionCounts> {
     let live = 0;
-    const userKeys = `${this.prefix}user:`;
     for await (const keys of this.redis.scan(`${this.prefix}*`)) {
-      const rows = keys.filter((key) => !key.startsWith(userKeys));
+      const rows = keys.filter((key) => !this.users.holds(key));
       const expiries = await Promise.all(rows.map((key) => this.redis.send(key, ['HMGET', key, 'e', 'v'], true)));
       for (const [expiry, version] of expiries as [string | null, string | null][]) {
         if (version !== null && Number(expiry) > now.getTime()) live++;
@@ -146,22 +117,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /** Throws as {@link checkReady} does, rather than list from an index Redis may have evicted. */
-  async listByUser(userId: string, now: Date = new Date()): Promise<UserSessionRow[]> {
-    const index = this.userKey(userId);
-    const [keys] = (await Promise.all([
-      this.redis.send(index, ['ZRANGE', index, `(${now.getTime()}`, '+inf', 'BYSCORE'], true),
-      checkNoEviction(this.redis),
-    ])) as [string[], void];
-    const hashes = await Promise.all(keys.map((key) => this.hash(key)));
-    const rows: UserSessionRow[] = [];
-    const stale: string[] = [];
-    hashes.forEach((hash, i) => {
-      const stored = storedFromHash(hash, now.getTime());
-      if (stored?.info?.userId === userId) rows.push({ ...stored, key: keys[i] });
-      else stale.push(keys[i]);
-    });
-    if (stale.length) await this.redis.send(index, ['ZREM', index, ...stale]);
-    return rows;
+  listByUser(userId: string, now: Date = new Date()): Promise<UserSessionRow[]> {
+    return this.users.list(userId, now, (key) => this.hash(key));
   }
 
   /**
@@ -174,7 +131,7 @@ export class RedisSessionStore implements SessionStore {
     const current = await this.hash(key);
     if (current.v !== String(version)) return false;
     const renewed = { ...record, info: decodeInfo(current.i) };
-    await this.indexUser(newKey, renewed);
+    await this.users.add(newKey, renewed);
     const args = rowArgs({ ...renewed, version: nextSessionVersion(version), keyIssuedAt: new Date() });
     if ((await this.redis.run(CREATE_ROW, [this.rowKey(newKey)], args)) !== 1) return false;
     const pointer = this.rowKey(alias);
@@ -190,14 +147,6 @@ export class RedisSessionStore implements SessionStore {
     if (this.closeClient) await this.redis.close();
   }
 
-  /** Puts a bound row into its user's index before the row is written, so that the index never misses it. */
-  private async indexUser(key: string, record: SessionRecord): Promise<void> {
-    const userId = record.info?.userId;
-    if (!userId) return;
-    const args = [String(record.expiresAt.getTime()), key, String(Date.now())];
-    await this.redis.run(INDEX_SESSION, [this.userKey(userId)], args);
-  }
-
   private async hash(key: string): Promise<RowHash> {
     const rowKey = this.rowKey(key);
     return hashReply(await this.redis.send(rowKey, ['HGETALL', rowKey], true));
@@ -205,10 +154,6 @@ export class RedisSessionStore implements SessionStore {
 
   private rowKey(key: string): string {
     return this.prefix + key;
-  }
-
-  private userKey(userId: string): string {
-    return `${this.prefix}user:${userId}`;
   }
 
   private logConnectionError(error: Error): void {
