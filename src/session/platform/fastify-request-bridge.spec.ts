@@ -43,6 +43,18 @@ describe('bridgeFastifyRequest', () => {
     expect(res.json()).toEqual({ query: { a: '1' }, complete: false });
   });
 
+  it('keeps a name a plugin decorated Fastify requests with (as @fastify/jwt does user) to the plugin', async () => {
+    const fastify = appWith((raw) => {
+      raw.user = 'ann';
+    });
+    fastify.decorateRequest('user', null);
+    fastify.get('/', (request) => ({
+      user: (request as unknown as Additions).user,
+      raw: (request.raw as unknown as Additions).user,
+    }));
+    expect((await fastify.inject('/')).json()).toEqual({ user: null, raw: 'ann' });
+  });
+
   it('leaves requests no Express middleware saw as they are', async () => {
     const fastify = appWith((raw) => {
       raw.user = 'ann';
