@@ -9,6 +9,7 @@ import {
 } from '../src/session/index.js';
 import { createTestDataSource, QueryCounter, testDatabases } from './support/databases.js';
 import { connectTestRedis, testRedisUrl } from './support/redis.js';
+import { describeStoreOverHttp } from './support/store-over-http.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 const later = () => new Date(Date.now() + 3_600_000);
@@ -144,3 +145,6 @@ async function waitFor(check: () => Promise<boolean>): Promise<void> {
   }
   throw new Error('not within 10 s');
 }
+
+// A read is answered from the cache, the table untouched.
+describeStoreOverHttp('cached_db', ['SELECT']);

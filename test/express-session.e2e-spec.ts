@@ -1,15 +1,14 @@
 import { MemorySessionStore, type StoredSession } from '../src/session/index.js';
-import { testBackends } from './support/databases.js';
 import { createExpressSessionApp } from './support/express-session-app.js';
-import { sessionCookie, setCookies, type TestApp } from './support/test-app.js';
+import { platformBackends, sessionCookie, setCookies, type TestApp } from './support/test-app.js';
 
 const withKey = (key: string) => `sessionid=${key}`;
 const isWrite = (sql: string) => /^\s*(INSERT|UPDATE|DELETE)/i.test(sql);
 
-describe.each(testBackends())('the express-session-compatible req.session on %s', (db) => {
+describe.each(platformBackends())('%s: the express-session-compatible req.session on %s', (platform, db) => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await createExpressSessionApp(db);
+    t = await createExpressSessionApp(db, { platform });
   });
   afterEach(() => t.close());
 
@@ -175,123 +174,127 @@ describe.each(testBackends())('the express-session-compatible req.session on %s'
   });
 });
 
-describe.each(testBackends())('passport on the compatible req.session, on %s', (db) => {
-  describe.each([false, true])('keepSessionInfo: %s', (keepSessionInfo) => {
-    let t: TestApp;
-    beforeEach(async () => {
-      t = await createExpressSessionApp(db, { keepSessionInfo });
-    });
-    afterEach(() => t.close());
-
-    const login = (key: string | undefined, username = 'root', password = 'pass') => {
-      const req = t.http().post('/compat/login').type('form');
-      return (key ? req.set('Cookie', withKey(key)) : req).send({ username, password });
-    };
-    const me = (key: string) => t.http().get('/compat/me').set('Cookie', withKey(key));
-
-    it('logs in under a new key, the old one dead; passport.session() restores the user after', async () => {
-      const before = sessionCookie(await t.http().get('/compat/set?k=cart&v=3').expect(200)).value;
-      const res = await login(before).expect(201);
-      const after = sessionCookie(res).value;
-      expect(after).not.toBe(before);
-      expect(res.body).toEqual({ user: { name: 'root' }, key: after });
-      const restored = await me(after).expect(200);
-      expect(restored.body.user).toEqual({ name: 'root' });
-      expect(restored.body.session).toEqual({
-        passport: { user: 'root' },
-        ...(keepSessionInfo && { cart: '3' }),
+describe.each(platformBackends(['sqlite', 'mariadb', 'postgres']))(
+  '%s: passport on the compatible req.session, on %s',
+  (platform, db) => {
+    describe.each([false, true])('keepSessionInfo: %s', (keepSessionInfo) => {
+      let t: TestApp;
+      beforeEach(async () => {
+        t = await createExpressSessionApp(db, { keepSessionInfo, platform });
       });
-      await me(before).expect(401);
-      expect((await t.rows()).map((row) => row.session_key)).toEqual([after]);
-    });
+      afterEach(() => t.close());
 
-    it("costs a read, the new row and the old row's delete to log in, and one read a request after", async () => {
-      const before = sessionCookie(await t.http().get('/compat/set?k=cart&v=3').expect(200)).value;
-      t.queries.reset();
-      const after = sessionCookie(await login(before).expect(201)).value;
-      // On Redis the user's index is written first; cached_db writes through to the cache.
-      expect(t.queries.statements.map((sql) => sql.trim().split(/\s+/)[0].toUpperCase())).toEqual(
-        {
-          cache: ['SELECT', 'INDEX_SESSION', 'INSERT', 'DELETE'],
-          cached_db: ['SELECT', 'INSERT', 'INSERT', 'DELETE', 'DEL'],
-        }[db as string] ?? ['SELECT', 'INSERT', 'DELETE'],
-      );
-      t.queries.reset();
-      await me(after).expect(200);
-      expect(t.queries.count).toBe(1);
-    });
+      const login = (key: string | undefined, username = 'root', password = 'pass') => {
+        const req = t.http().post('/compat/login').type('form');
+        return (key ? req.set('Cookie', withKey(key)) : req).send({ username, password });
+      };
+      const me = (key: string) => t.http().get('/compat/me').set('Cookie', withKey(key));
 
-    it('refuses wrong credentials, writing nothing', async () => {
-      await login(undefined, 'root', 'nope').expect(401);
-      expect(await t.rows()).toHaveLength(0);
-    });
-
-    it('logs out: the user gone, the key rotated or the session ended', async () => {
-      const key = sessionCookie(await login(undefined).expect(201)).value;
-      await t.http().get('/compat/set?k=theme&v=dark').set('Cookie', withKey(key)).expect(200);
-      const res = await t
-        .http()
-        .post(`/compat/logout?keep=${keepSessionInfo}`)
-        .set('Cookie', withKey(key))
-        .expect(201, 'logged out');
-      const cookie = sessionCookie(res);
-      await me(key).expect(401);
-      if (keepSessionInfo) {
-        expect(cookie.value).not.toBe(key);
-        await me(cookie.value).expect(401);
-        expect((await t.http().get('/compat/read').set('Cookie', withKey(cookie.value))).body).toEqual({
-          passport: {},
-          theme: 'dark',
+      it('logs in under a new key, the old one dead; passport.session() restores the user after', async () => {
+        const before = sessionCookie(await t.http().get('/compat/set?k=cart&v=3').expect(200)).value;
+        const res = await login(before).expect(201);
+        const after = sessionCookie(res).value;
+        expect(after).not.toBe(before);
+        expect(res.body).toEqual({ user: { name: 'root' }, key: after });
+        const restored = await me(after).expect(200);
+        expect(restored.body.user).toEqual({ name: 'root' });
+        expect(restored.body.session).toEqual({
+          passport: { user: 'root' },
+          ...(keepSessionInfo && { cart: '3' }),
         });
-      } else {
-        expect(cookie.attributes['max-age']).toBe('0');
+        await me(before).expect(401);
+        expect((await t.rows()).map((row) => row.session_key)).toEqual([after]);
+      });
+
+      it("costs a read, the new row and the old row's delete to log in, and one read a request after", async () => {
+        const before = sessionCookie(await t.http().get('/compat/set?k=cart&v=3').expect(200)).value;
+        t.queries.reset();
+        const after = sessionCookie(await login(before).expect(201)).value;
+        // On Redis the user's index is written first; cached_db writes through to the cache.
+        expect(t.queries.statements.map((sql) => sql.trim().split(/\s+/)[0].toUpperCase())).toEqual(
+          {
+            cache: ['SELECT', 'INDEX_SESSION', 'INSERT', 'DELETE'],
+            cached_db: ['SELECT', 'INSERT', 'INSERT', 'DELETE', 'DEL'],
+          }[db as string] ?? ['SELECT', 'INSERT', 'DELETE'],
+        );
+        t.queries.reset();
+        await me(after).expect(200);
+        expect(t.queries.count).toBe(1);
+      });
+
+      it('refuses wrong credentials, writing nothing', async () => {
+        const res = await login(undefined, 'root', 'nope').expect(401);
+        expect(setCookies(res)).toHaveLength(0);
         expect(await t.rows()).toHaveLength(0);
-      }
-    });
+      });
 
-    it('logs out a user who no longer deserializes', async () => {
-      const key = sessionCookie(await login(undefined, 'gone').expect(201)).value;
-      await me(key).expect(401);
-      const { body } = await t.http().get('/compat/read').set('Cookie', withKey(key));
-      expect(body.passport?.user).toBeUndefined();
-    });
-
-    it('loses no acknowledged write of requests running during the login (5 trials)', async () => {
-      let raced = 0;
-      for (let trial = 0; trial < 5; trial++) {
-        const key = sessionCookie(await t.http().get('/compat/set?k=start&v=1').expect(200)).value;
-        const writes = Array.from({ length: 40 }, (_, i) =>
-          t.http().get(`/compat/set?k=w${i}&v=${trial}`).set('Cookie', withKey(key)),
-        );
-        const all = await Promise.all(
-          [...writes.slice(0, 20), login(key), ...writes.slice(20)].map((r) => r.then((res) => res)),
-        );
-        const [loggedIn] = all.splice(20, 1);
-        expect(loggedIn.status).toBe(201);
-        const fresh = sessionCookie(loggedIn).value;
-        const session = (await t.http().get('/compat/read').set('Cookie', withKey(fresh))).body;
-        for (const [i, res] of all.entries()) {
-          if (res.status !== 200) {
-            expect([i, res.status]).toEqual([i, 400]);
-            continue;
-          }
-          const cookie = sessionCookie(res).value;
-          if (cookie !== key) {
-            // Came after the old key was gone: a session of its own holds it.
-            const own = (await t.http().get('/compat/read').set('Cookie', withKey(cookie))).body;
-            expect([i, own[`w${i}`]]).toEqual([i, String(trial)]);
-          } else if (keepSessionInfo) {
-            // Answered on the old session before the login retired it: the new session holds it.
-            expect([i, session[`w${i}`]]).toEqual([i, String(trial)]);
-            raced++;
-          }
+      it('logs out: the user gone, the key rotated or the session ended', async () => {
+        const key = sessionCookie(await login(undefined).expect(201)).value;
+        await t.http().get('/compat/set?k=theme&v=dark').set('Cookie', withKey(key)).expect(200);
+        const res = await t
+          .http()
+          .post(`/compat/logout?keep=${keepSessionInfo}`)
+          .set('Cookie', withKey(key))
+          .expect(201, 'logged out');
+        const cookie = sessionCookie(res);
+        await me(key).expect(401);
+        if (keepSessionInfo) {
+          expect(cookie.value).not.toBe(key);
+          await me(cookie.value).expect(401);
+          expect((await t.http().get('/compat/read').set('Cookie', withKey(cookie.value))).body).toEqual({
+            passport: {},
+            theme: 'dark',
+          });
+        } else {
+          expect(cookie.attributes['max-age']).toBe('0');
+          expect(await t.rows()).toHaveLength(0);
         }
-        expect(session.passport).toEqual({ user: 'root' });
-      }
-      if (keepSessionInfo) expect(raced).toBeGreaterThan(0);
-    }, 60_000);
-  });
-});
+      });
+
+      it('logs out a user who no longer deserializes', async () => {
+        const key = sessionCookie(await login(undefined, 'gone').expect(201)).value;
+        await me(key).expect(401);
+        const { body } = await t.http().get('/compat/read').set('Cookie', withKey(key));
+        expect(body.passport?.user).toBeUndefined();
+      });
+
+      it('loses no acknowledged write of requests running during the login (5 trials)', async () => {
+        let raced = 0;
+        for (let trial = 0; trial < 5; trial++) {
+          const key = sessionCookie(await t.http().get('/compat/set?k=start&v=1').expect(200)).value;
+          const writes = Array.from({ length: 40 }, (_, i) =>
+            t.http().get(`/compat/set?k=w${i}&v=${trial}`).set('Cookie', withKey(key)),
+          );
+          const all = await Promise.all(
+            [...writes.slice(0, 20), login(key), ...writes.slice(20)].map((r) => r.then((res) => res)),
+          );
+          const [loggedIn] = all.splice(20, 1);
+          expect(loggedIn.status).toBe(201);
+          const fresh = sessionCookie(loggedIn).value;
+          const session = (await t.http().get('/compat/read').set('Cookie', withKey(fresh))).body;
+          for (const [i, res] of all.entries()) {
+            if (res.status !== 200) {
+              expect([i, res.status]).toEqual([i, 400]);
+              continue;
+            }
+            const cookie = sessionCookie(res).value;
+            if (cookie !== key) {
+              // Came after the old key was gone: a session of its own holds it.
+              const own = (await t.http().get('/compat/read').set('Cookie', withKey(cookie))).body;
+              expect([i, own[`w${i}`]]).toEqual([i, String(trial)]);
+            } else if (keepSessionInfo) {
+              // Answered on the old session before the login retired it: the new session holds it.
+              expect([i, session[`w${i}`]]).toEqual([i, String(trial)]);
+              raced++;
+            }
+          }
+          expect(session.passport).toEqual({ user: 'root' });
+        }
+        if (keepSessionInfo) expect(raced).toBeGreaterThan(0);
+      }, 60_000);
+    });
+  },
+);
 
 /** A store whose reads fail, as a database that went away. */
 class FailingReads extends MemorySessionStore {
@@ -300,10 +303,10 @@ class FailingReads extends MemorySessionStore {
   }
 }
 
-describe('the compatible req.session when the store fails', () => {
+describe.each(['express', 'fastify'] as const)('%s: the compatible req.session when the store fails', (platform) => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await createExpressSessionApp('sqlite', { session: { store: new FailingReads() } });
+    t = await createExpressSessionApp('sqlite', { session: { store: new FailingReads() }, platform });
   });
   afterEach(() => t.close());
 

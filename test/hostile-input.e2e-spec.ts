@@ -2,9 +2,16 @@ import { validateHeaderValue, type Server } from 'node:http';
 import type { Response } from 'supertest';
 import { generateSessionKey, MAX_SESSION_VERSION } from '../src/session/index.js';
 import { SessionCodec } from '../src/session/session-codec.js';
-import { databaseOf, testBackends } from './support/databases.js';
+import { databaseOf } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
-import { createTestApp, sessionCookie, setCookies, TEST_SECRET, type TestApp } from './support/test-app.js';
+import {
+  createTestApp,
+  platformBackends,
+  sessionCookie,
+  setCookies,
+  TEST_SECRET,
+  type TestApp,
+} from './support/test-app.js';
 
 const KEY = /^[a-z0-9]{32}$/;
 const KEY_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
@@ -235,10 +242,10 @@ async function pool<T>(
 const isDeletion = (cookie: { value: string; attributes: Record<string, string | true> }) =>
   cookie.attributes['max-age'] === '0' && cookie.value === '""';
 
-describe.each(testBackends())('hostile input on %s', (db) => {
+describe.each(platformBackends())('%s: hostile input on %s', (platform, db) => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await createTestApp(db, [ProbeController]);
+    t = await createTestApp(db, [ProbeController], {}, { platform });
   });
   afterEach(() => t.close());
 

@@ -8,6 +8,7 @@ import {
   testRedisUrl,
   type TestRedis,
 } from './support/redis.js';
+import { describeStoreOverHttp } from './support/store-over-http.js';
 import { TcpProxy } from './support/tcp-proxy.js';
 
 const later = () => new Date(Date.now() + 3_600_000);
@@ -88,3 +89,6 @@ describe.each(redisKinds())('the user index of RedisSessionStore on %s Redis', (
     }
   });
 });
+
+// A read is one HGETALL.
+describeStoreOverHttp('cache', ['SELECT']);

@@ -1,23 +1,36 @@
 import { Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { generateSessionKey, MemorySessionStore, SessionConfigError, SessionModule } from '../src/session/index.js';
+import {
+  generateSessionKey,
+  MemorySessionStore,
+  SessionConfigError,
+  SessionModule,
+  type SessionModuleOptions,
+} from '../src/session/index.js';
 import { SessionCodec } from '../src/session/session-codec.js';
-import { testBackends } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
-import { createTestApp, sessionCookie, setCookies, TEST_SECRET, type TestApp } from './support/test-app.js';
+import {
+  createTestApp,
+  platformBackends,
+  sessionCookie,
+  setCookies,
+  TEST_SECRET,
+  type TestApp,
+} from './support/test-app.js';
 
 const withKey = (key: string, name = 'sessionid') => `${name}=${key}`;
 /** When the stored row `key` expires, as its store has it. */
 const expiryOf = async (t: TestApp, key: string): Promise<number> => (await t.store.load(key))!.expiresAt.getTime();
 
-describe.each(testBackends())('session options on %s', (db) => {
+describe.each(platformBackends())('%s: session options on %s', (platform, db) => {
   let t: TestApp;
   afterEach(() => t?.close());
+  const start = (options: SessionModuleOptions = {}) => createTestApp(db, [ProbeController], options, { platform });
 
   describe('saveEveryRequest', () => {
     beforeEach(async () => {
-      t = await createTestApp(db, [ProbeController], { saveEveryRequest: true });
+      t = await start({ saveEveryRequest: true });
     });
 
     it('re-saves a session on a read and re-sends its cookie with a fresh expiry', async () => {
@@ -53,7 +66,7 @@ describe.each(testBackends())('session options on %s', (db) => {
 
   describe('expiry', () => {
     it('expireAtBrowserClose sends a cookie without Max-Age or expires; the row still expires after cookieAge', async () => {
-      t = await createTestApp(db, [ProbeController], { expireAtBrowserClose: true, cookieAge: 600 });
+      t = await start({ expireAtBrowserClose: true, cookieAge: 600 });
       const cookie = sessionCookie(await t.http().get('/save').expect(200));
       expect(cookie.attributes['max-age']).toBeUndefined();
       expect(cookie.attributes.expires).toBeUndefined();
@@ -62,7 +75,7 @@ describe.each(testBackends())('session options on %s', (db) => {
     });
 
     it('setExpiry(seconds), setExpiry(0) and setExpiry(date) shape the cookie as Django does', async () => {
-      t = await createTestApp(db, [ProbeController]);
+      t = await start();
       const short = await t.http().get('/expiry?seconds=60').expect(200);
       expect(short.body).toEqual({ age: 60, browserClose: false });
       expect(sessionCookie(short).attributes['max-age']).toBe('60');
@@ -82,7 +95,7 @@ describe.each(testBackends())('session options on %s', (db) => {
     });
 
     it('a custom expiry lasts across requests', async () => {
-      t = await createTestApp(db, [ProbeController]);
+      t = await start();
       const key = sessionCookie(await t.http().get('/expiry?seconds=120')).value;
       const res = await t.http().get('/set?k=more&v=1').set('Cookie', withKey(key)).expect(200);
       expect(sessionCookie(res).attributes['max-age']).toBe('120');
@@ -90,7 +103,7 @@ describe.each(testBackends())('session options on %s', (db) => {
   });
 
   it('cookie name, age, domain, path, Secure, HttpOnly and SameSite follow the options', async () => {
-    t = await createTestApp(db, [ProbeController], {
+    t = await start({
       cookieName: 'sid',
       cookieAge: 300,
       cookieDomain: 'example.test',
@@ -123,7 +136,7 @@ describe.each(testBackends())('session options on %s', (db) => {
     const expiresAt = new Date(Date.now() + 60_000);
     const row = { data: new SessionCodec(oldSecret).encode(key, '{"who":"old"}', expiresAt), expiresAt };
 
-    t = await createTestApp(db, [ProbeController], { secretFallbacks: [oldSecret] });
+    t = await start({ secretFallbacks: [oldSecret] });
     await t.store.create(key, row);
     expect((await t.http().get('/read').set('Cookie', withKey(key))).body).toEqual({ who: 'old' });
     // The next save signs the row with the current secret alone.
@@ -136,7 +149,7 @@ describe.each(testBackends())('session options on %s', (db) => {
     expect(new SessionCodec(oldSecret).decode(key, resigned.data, resigned.expiresAt)).toBeUndefined();
     await t.close();
 
-    t = await createTestApp(db, [ProbeController]);
+    t = await start();
     await t.store.create(key, row);
     expect((await t.http().get('/read').set('Cookie', withKey(key))).body).toEqual({});
   });
@@ -145,7 +158,7 @@ describe.each(testBackends())('session options on %s', (db) => {
   (db !== 'cache' && db !== 'cached_db' ? it : it.skip)(
     'a store that fails gives a 503 with a short message, and untouched routes keep working',
     async () => {
-      t = await createTestApp(db, [ProbeController]);
+      t = await start();
       const key = sessionCookie(await t.http().get('/save')).value;
       await t.dataSource.destroy();
       const res = await t.http().get('/read').set('Cookie', withKey(key)).expect(503);

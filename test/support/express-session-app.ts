@@ -26,7 +26,7 @@ import {
   type SessionModuleOptions,
 } from '../../src/session/index.js';
 import type { TestBackend } from './databases.js';
-import { createTestApp, type TestApp } from './test-app.js';
+import { createTestApp, type TestApp, type TestPlatform } from './test-app.js';
 
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : JSON.stringify(error));
 
@@ -130,10 +130,10 @@ class CompatController {
     const old = req.session;
     const oldId = old.id;
     old.regenerate((error) => {
-      if (error) return res.status(500).json({ error: messageOf(error) });
+      if (error) return res.status(500).send({ error: messageOf(error) });
       const fresh = req.session as unknown as Record<string, unknown>;
       fresh.copied = (old as unknown as Record<string, unknown>).color ?? null;
-      res.json({ oldId, newId: req.session.id, oldStillReads: { ...old }, fresh: { ...req.session } });
+      res.send({ oldId, newId: req.session.id, oldStillReads: { ...old }, fresh: { ...req.session } });
     });
   }
 
@@ -164,7 +164,7 @@ class CompatController {
   @Get('reload')
   reload(@Req() req: Request, @Res() res: Response) {
     (req.session as unknown as Record<string, unknown>).color = 'unsaved';
-    req.session.reload((error) => res.json(error ? { error: messageOf(error) } : { ...req.session }));
+    req.session.reload((error) => res.send(error ? { error: messageOf(error) } : { ...req.session }));
   }
 
   @Get('touch')
@@ -271,7 +271,10 @@ function compatModule(keepSessionInfo: boolean) {
 /** A test app with the compatible `req.session`, passport and connect-flash on `/compat/`. */
 export function createExpressSessionApp(
   db: TestBackend,
-  options: { keepSessionInfo?: boolean; session?: SessionModuleOptions } = {},
+  options: { keepSessionInfo?: boolean; session?: SessionModuleOptions; platform?: TestPlatform } = {},
 ): Promise<TestApp> {
-  return createTestApp(db, [], options.session ?? {}, { imports: [compatModule(options.keepSessionInfo ?? false)] });
+  return createTestApp(db, [], options.session ?? {}, {
+    imports: [compatModule(options.keepSessionInfo ?? false)],
+    platform: options.platform,
+  });
 }

@@ -3,6 +3,7 @@ import type { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SessionMiddleware } from '../session.middleware.js';
 import { hookFastifyReplies, type FastifyHooks } from './fastify-replies.js';
+import { hookFastifyRequests, type FastifyRequestHooks } from './fastify-request-bridge.js';
 
 /** The one method of an Express app that every request goes through. */
 interface ExpressEntry {
@@ -18,7 +19,8 @@ export type SessionMount = 'express-entry' | 'nest-middleware';
  * server serves the app, and without Nest's per-middleware wrapper (route matching, an async
  * proxy) or a router layer — the faster of the two, as `bench/README.md` measures. Elsewhere,
  * or when `mount` asks for it, as Nest middleware on every route; on Fastify its replies are
- * hooked too (see {@link hookFastifyReplies}). Returns the mount used.
+ * hooked too (see {@link hookFastifyReplies}), and its requests bridged for Express middleware
+ * (see {@link hookFastifyRequests}). Returns the mount used.
  */
 export function attachSessionMiddleware(
   consumer: MiddlewareConsumer,
@@ -28,7 +30,11 @@ export function attachSessionMiddleware(
 ): SessionMount {
   const adapter = adapterHost.httpAdapter;
   const type = adapter?.getType();
-  if (type === 'fastify') hookFastifyReplies(adapter.getInstance<FastifyHooks>());
+  if (type === 'fastify') {
+    const fastify = adapter.getInstance<FastifyHooks & FastifyRequestHooks>();
+    hookFastifyReplies(fastify);
+    hookFastifyRequests(fastify);
+  }
   const express = type === 'express' ? adapter.getInstance<ExpressEntry>() : undefined;
   if (mount === 'nest-middleware' || typeof express?.handle !== 'function') {
     consumer.apply(SessionMiddleware).forRoutes({ path: '{*path}', method: RequestMethod.ALL });
