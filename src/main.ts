@@ -2,8 +2,7 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
-import type { NestExpressApplication } from '@nestjs/platform-express';
-import { configureApp } from './app.setup.js';
+import { configureApp, createHttpAdapter, listen } from './app.setup.js';
 import { validateEnvironment } from './config/environment.js';
 import { checkDatabase } from './database/database-check.js';
 import { describeStartupFailure } from './database/startup-error.js';
@@ -21,11 +20,15 @@ async function bootstrap(): Promise<void> {
   if (environment.SESSION_STORE !== 'db') await checkRedis(environment.REDIS_URL);
   const { AppModule } = await import('./app.module.js');
   const app = configureApp(
-    await NestFactory.create<NestExpressApplication>(AppModule, { abortOnError: false, logger: new StartupLogger() }),
+    await NestFactory.create(AppModule, createHttpAdapter(environment.HTTP_ADAPTER), {
+      abortOnError: false,
+      logger: new StartupLogger(),
+    }),
   );
   app.enableShutdownHooks();
-  await app.listen(app.get(ConfigService).getOrThrow<number>('PORT'));
-  logger.log(`Listening on ${(await app.getUrl()).replace('[::1]', 'localhost')}/`);
+  await listen(app, app.get(ConfigService).getOrThrow<number>('PORT'));
+  const url = (await app.getUrl()).replace('[::1]', 'localhost');
+  logger.log(`Listening on ${url}/ (${app.getHttpAdapter().getType()})`);
 }
 
 bootstrap().catch((error: Error) => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createBlogApp } from './support/blog-app.js';
-import type { TestApp } from './support/test-app.js';
+import type { TestApp, TestPlatform } from './support/test-app.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = join(process.cwd(), 'test-output', 'screenshots');
@@ -25,13 +25,19 @@ if (!haveChromium && ci) throw new Error(`CI=true but ${CHROMIUM} is missing: ap
 if (!haveChromium)
   console.warn(`Skipping the browser tests: ${CHROMIUM} is not installed (apt-get install -y chromium).`);
 
-(haveChromium ? describe : describe.skip)('the blog demo in a real browser (Chromium)', () => {
+const PLATFORMS: TestPlatform[] = ['express', 'fastify'];
+
+const eachPlatform = haveChromium ? describe.each(PLATFORMS) : describe.skip.each(PLATFORMS);
+
+eachPlatform('the blog demo in a real browser (Chromium) on %s', (platform) => {
   let t: TestApp;
   let base: string;
   let browser: Browser;
+  // The Passport login stands on ExpressSessionMiddleware's `req.session`, which Fastify lacks.
+  const screenshot = (name: string) => join(SCREENSHOTS, `${name}-${platform}.png`);
 
   beforeAll(async () => {
-    t = await createBlogApp('sqlite');
+    t = await createBlogApp('sqlite', {}, {}, platform);
     await t.app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${(t.app.getHttpServer().address() as AddressInfo).port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
@@ -125,14 +131,14 @@ if (!haveChromium)
       await page.fill('input[name=password]', 'wrong');
       await page.click('input[type=submit]');
       await expect(page.locator('.error').innerText()).resolves.toBe('Error wrong username/password');
-      await page.screenshot({ path: join(SCREENSHOTS, 'login-error.png'), fullPage: true });
+      await page.screenshot({ path: screenshot('login-error'), fullPage: true });
 
       await page.fill('input[name=username]', 'root');
       await page.fill('input[name=password]', 'pass');
       await page.click('input[type=submit]');
       expect(new URL(page.url()).pathname).toBe('/lousy-secret/');
       expect(await body(page)).toContain('This is a secret page');
-      await page.screenshot({ path: join(SCREENSHOTS, 'secret-page.png'), fullPage: true });
+      await page.screenshot({ path: screenshot('secret-page'), fullPage: true });
 
       await page.click('a[href="/lousy-logout/"]');
       expect(await body(page)).toContain('You have been logged out');
@@ -165,7 +171,7 @@ if (!haveChromium)
       const loggedIn = await sessionKey();
       expect(loggedIn).toBeDefined();
       expect(loggedIn).not.toBe(before);
-      await page.screenshot({ path: join(SCREENSHOTS, 'passport-profile.png'), fullPage: true });
+      await page.screenshot({ path: screenshot('passport-profile'), fullPage: true });
 
       await page.click('input[value="Log out"]');
       expect(new URL(page.url()).pathname).toBe('/passport/login/');
@@ -200,7 +206,7 @@ if (!haveChromium)
       await expect(current.innerText()).resolves.toContain('Laptop browser');
       const other = mine.locator('li[data-session-id]:not([data-current])');
       await expect(other.innerText()).resolves.toContain('Phone browser');
-      await mine.screenshot({ path: join(SCREENSHOTS, 'sessions-page.png'), fullPage: true });
+      await mine.screenshot({ path: screenshot('sessions-page'), fullPage: true });
 
       await other.locator('input[value="End this session"]').click();
       expect(new URL(mine.url()).pathname).toBe('/sessions/');

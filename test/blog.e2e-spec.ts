@@ -1,13 +1,13 @@
-import { testBackends, testDatabases } from './support/databases.js';
+import { testDatabases } from './support/databases.js';
 import { createBlogApp, csrfFrom } from './support/blog-app.js';
-import { sessionCookie, setCookies, type TestApp } from './support/test-app.js';
+import { platformBackends, sessionCookie, setCookies, type TestApp } from './support/test-app.js';
 
 const withKey = (key: string) => `sessionid=${key}`;
 
-describe.each(testBackends())('the blog demo on %s (SPEC §5)', (db) => {
+describe.each(platformBackends())('the blog demo on %s, on %s (SPEC §5)', (platform, db) => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await createBlogApp(db);
+    t = await createBlogApp(db, {}, {}, platform);
   });
   afterEach(() => t.close());
 
@@ -60,6 +60,7 @@ describe.each(testBackends())('the blog demo on %s (SPEC §5)', (db) => {
       const key = sessionCookie(saved).value;
       const read = await t.http().get('/access-session-data/').set('Cookie', withKey(key)).expect(200);
       expect(read.text).toBe('Id : 1 <br>Name : root <br>Password : rootpass <br>');
+      expect(read.headers['content-type']).toBe('text/html; charset=utf-8');
       const cleared = await t.http().get('/delete-session-data/').set('Cookie', withKey(key)).expect(200);
       expect(cleared.text).toBe('Session Data cleared');
       expect(sessionCookie(cleared).value).toBe(key);
@@ -110,6 +111,8 @@ describe.each(testBackends())('the blog demo on %s (SPEC §5)', (db) => {
       expect(res.text).toMatch(/<input type="password" name="password"/);
       expect(res.text).toMatch(/<input type="submit"/);
       expect(token).toMatch(/^[0-9a-f]{64}\.[0-9a-f]{64}$/);
+      const [csrf] = setCookies(res, 'csrftoken');
+      expect(csrf.attributes).toMatchObject({ 'max-age': '31449600', path: '/', httponly: true, samesite: 'Lax' });
       expect(setCookies(res)).toHaveLength(0);
       expect(await t.rows()).toHaveLength(0);
     });

@@ -97,6 +97,37 @@ describe('the commands of the README', () => {
     }
   });
 
+  it('HTTP_ADAPTER=fastify starts the same server on Fastify: its pages, forms and a login', async () => {
+    const env = { DATABASE_URL: `sqlite:${join(folder, 'fastify.sqlite')}`, NODE_ENV: 'development' };
+    const server = await startServer({ ...env, HTTP_ADAPTER: 'fastify' });
+    try {
+      const url = /Listening on (http:\/\/localhost:\d+\/) \(fastify\)/.exec(server.output)?.[1];
+      expect(url).toBeDefined();
+      const home = await fetch(url!);
+      expect(home.status).toBe(200);
+      expect(await home.text()).toMatch(/<title>Home · nest-sessions demo<\/title>[\s\S]*href="\/lousy-login\/"/);
+      const form = await fetch(`${url}lousy-login/`);
+      const token = /name="csrfmiddlewaretoken" value="([^"]+)"/.exec(await form.text())?.[1];
+      const csrf = form.headers.getSetCookie().find((line) => line.startsWith('csrftoken='));
+      const login = await fetch(`${url}lousy-login/`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: { cookie: csrf!.split(';')[0], 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ username: 'root', password: 'pass', csrfmiddlewaretoken: token! }),
+      });
+      expect([login.status, login.headers.get('location')]).toEqual([302, '/lousy-secret/']);
+      const session = login.headers.getSetCookie().find((line) => line.startsWith('sessionid='))!;
+      const secret = await fetch(`${url}lousy-secret/`, { headers: { cookie: session.split(';')[0] } });
+      expect(await secret.text()).toContain('This is a secret page');
+    } finally {
+      server.stop();
+    }
+    // Express stays the default.
+    const express = await startServer(env);
+    express.stop();
+    expect(express.output).toMatch(/Listening on http:\/\/localhost:\d+\/ \(express\)/);
+  });
+
   // Each a single line naming DATABASE_URL, with nothing of a stack trace before or after it.
   it.each<[string, () => string, RegExp]>([
     ['an unknown scheme', () => 'mongodb://localhost/db', /DATABASE_URL has an unsupported scheme "mongodb:"/],
@@ -170,14 +201,17 @@ describe('the commands of the README', () => {
     expect(server.output).not.toMatch(/ExceptionHandler/);
   });
 
-  it('refuses a bad setting at start, naming the variable', async () => {
+  it.each([
+    ['SESSION_COOKIE_AGE', 'two weeks', /Could not start: SESSION_COOKIE_AGE must be a whole number/],
+    ['HTTP_ADAPTER', 'koa', /Could not start: HTTP_ADAPTER must be one of express, fastify, got "koa"\./],
+  ])('refuses a bad setting at start, naming the variable: %s=%s', async (name, value, message) => {
     const server = await startServer({
       DATABASE_URL: `sqlite:${join(folder, 'bad.sqlite')}`,
       NODE_ENV: 'development',
-      SESSION_COOKIE_AGE: 'two weeks',
+      [name]: value,
     });
     expect(server.code).toBe(1);
-    expect(server.output).toMatch(/Could not start: SESSION_COOKIE_AGE must be a whole number/);
+    expect(server.output).toMatch(message);
     // One line, not a stack trace.
     expect(server.output).not.toMatch(/\n\s+at /);
   });

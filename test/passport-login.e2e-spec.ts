@@ -1,13 +1,12 @@
 import { createBlogApp, csrfFrom } from './support/blog-app.js';
-import { testBackends } from './support/databases.js';
-import { sessionCookie, setCookies, type TestApp } from './support/test-app.js';
+import { platformBackends, sessionCookie, setCookies, type TestApp } from './support/test-app.js';
 
 const withKey = (key: string) => `sessionid=${key}`;
 
-describe.each(testBackends())("the demo's Passport login on %s", (db) => {
+describe.each(platformBackends())("the demo's Passport login on %s, on %s", (platform, db) => {
   let t: TestApp;
   beforeEach(async () => {
-    t = await createBlogApp(db);
+    t = await createBlogApp(db, {}, {}, platform);
   });
   afterEach(() => t.close());
 

@@ -9,10 +9,12 @@ import {
   type ExceptionFilter,
   type ExecutionContext,
 } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { parse as parseCookies } from 'cookie';
 import { doubleCsrf, type DoubleCsrfUtilities } from 'csrf-csrf';
-import type { Request, Response } from 'express';
+import type { CookieOptions, Request, Response } from 'express';
 import { BLOG_OPTIONS, type BlogModuleOptions } from './blog.module-definition.js';
+import { pathOf, type DemoRequest, type DemoResponse } from './platform.js';
 
 /** Django's names for the token's cookie and form field. */
 export const CSRF_COOKIE = 'csrftoken';
@@ -35,7 +37,10 @@ export type CsrfScope = 'visitor' | 'session';
 export class CsrfTokens {
   private readonly scopes: Record<CsrfScope, DoubleCsrfUtilities>;
 
-  constructor(@Inject(BLOG_OPTIONS) options: BlogModuleOptions) {
+  constructor(
+    @Inject(BLOG_OPTIONS) options: BlogModuleOptions,
+    private readonly http: HttpAdapterHost,
+  ) {
     // Its own key, derived from the app's secret; a random one (forms of this process only) without.
     const secret = options.secret
       ? createHmac('sha256', options.secret).update('nest-sessions demo CSRF').digest('hex')
@@ -59,20 +64,43 @@ export class CsrfTokens {
   }
 
   /** The token for a form on `req`'s page, its cookie set (or kept) on `res`. */
-  issue(req: Request, res: Response, scope: CsrfScope = 'visitor'): string {
-    cookiesOf(req);
-    return this.scopes[scope].generateCsrfToken(req, res, { cookieOptions: { maxAge: ONE_YEAR_MS } });
+  issue(req: DemoRequest, res: DemoResponse, scope: CsrfScope = 'visitor'): string {
+    return this.scopes[scope].generateCsrfToken(withCookies(req), this.cookieWriter(res), {
+      cookieOptions: { maxAge: ONE_YEAR_MS },
+    });
   }
 
   /** Whether `req` (a form post) carries the token of its cookie, signed for `scope`. */
-  check(req: Request, scope: CsrfScope = 'visitor'): boolean {
-    cookiesOf(req);
-    return this.scopes[scope].validateRequest(req);
+  check(req: DemoRequest, scope: CsrfScope = 'visitor'): boolean {
+    return this.scopes[scope].validateRequest(withCookies(req));
+  }
+
+  /**
+   * The one part of an Express response csrf-csrf calls, `res.cookie()` (`maxAge` in ms), on
+   * `res` of either platform, through Nest's adapter (`maxAge` in seconds, as in the header).
+   */
+  private cookieWriter(res: DemoResponse): Response {
+    const cookie = (name: string, value: string, { maxAge, sameSite, path, secure, httpOnly }: CookieOptions) => {
+      this.http.httpAdapter.setCookie(res, name, value, {
+        path,
+        secure,
+        httpOnly,
+        // Express's reading of a flag: `true` is strict.
+        sameSite: sameSite === true ? 'strict' : sameSite || undefined,
+        ...(maxAge !== undefined && { maxAge: Math.floor(maxAge / 1000), expires: new Date(Date.now() + maxAge) }),
+      });
+    };
+    return { cookie } as unknown as Response;
   }
 }
 
-/** `req.cookies`, parsed here when no cookie parser ran (csrf-csrf reads it). */
-function cookiesOf(req: Request): Record<string, string | undefined> {
+/** `req` as csrf-csrf reads it: its method, headers, body and `cookies`, parsed here when no cookie parser ran. */
+function withCookies(req: DemoRequest): Request {
+  cookiesOf(req);
+  return req as Request;
+}
+
+function cookiesOf(req: DemoRequest): Record<string, string | undefined> {
   return ((req as { cookies?: Record<string, string | undefined> }).cookies ??= req.headers.cookie
     ? parseCookies(req.headers.cookie)
     : {});
@@ -93,7 +121,7 @@ export class CsrfGuard implements CanActivate {
   constructor(private readonly tokens: CsrfTokens) {}
 
   canActivate(context: ExecutionContext): boolean {
-    const req = context.switchToHttp().getRequest<Request>();
+    const req = context.switchToHttp().getRequest<DemoRequest>();
     if (this.tokens.check(req, this.scope)) return true;
     throw new CsrfFailedException(cookiesOf(req)[CSRF_COOKIE] === undefined);
   }
@@ -118,17 +146,17 @@ const FORM_PAGES: Record<string, string> = {
  */
 @Catch(CsrfFailedException)
 export class CsrfFailedFilter implements ExceptionFilter {
-  catch(exception: CsrfFailedException, host: ArgumentsHost): void {
-    const http = host.switchToHttp();
-    const path = http.getRequest<Request>().path;
-    const form = FORM_PAGES[path] ?? path;
-    http
-      .getResponse<Response>()
-      .status(403)
-      .render('csrf_failed', {
-        title: exception.cookieMissing ? 'Cookies needed' : 'Form expired',
-        cookieMissing: exception.cookieMissing,
-        form,
-      });
+  constructor(private readonly http: HttpAdapterHost) {}
+
+  async catch(exception: CsrfFailedException, host: ArgumentsHost): Promise<void> {
+    const { httpAdapter } = this.http;
+    const path = pathOf(httpAdapter.getRequestUrl(host.switchToHttp().getRequest()) as string);
+    const res = host.switchToHttp().getResponse<DemoResponse>();
+    httpAdapter.status(res, 403);
+    await httpAdapter.render(res, 'csrf_failed', {
+      title: exception.cookieMissing ? 'Cookies needed' : 'Form expired',
+      cookieMissing: exception.cookieMissing,
+      form: FORM_PAGES[path] ?? path,
+    });
   }
 }

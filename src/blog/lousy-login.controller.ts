@@ -1,11 +1,11 @@
 import { Body, Controller, Get, HttpCode, Inject, Post, Render, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { Session } from '../session/index.js';
 import { BLOG_OPTIONS, type BlogModuleOptions } from './blog.module-definition.js';
 import { LOGIN_PATH, SECRET_PATH, type BlogSession } from './blog-session.js';
 import { credentialMatches } from './credentials.js';
 import { CsrfFailedFilter, CsrfGuard, CsrfTokens, CSRF_FIELD } from './csrf.js';
 import { LoggedInGuard } from './logged-in.guard.js';
+import type { DemoRequest, DemoResponse } from './platform.js';
 import { RedirectException, RedirectFilter } from './redirect.js';
 
 /** The form the login page posts. */
@@ -34,7 +34,7 @@ export class LousyLoginController {
 
   @Get('lousy-login')
   @Render('lousy_login')
-  form(@Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  form(@Req() req: DemoRequest, @Res({ passthrough: true }) res: DemoResponse) {
     return { title: 'Login', csrfField: CSRF_FIELD, csrfToken: this.csrf.issue(req, res) };
   }
 
@@ -45,8 +45,8 @@ export class LousyLoginController {
   login(
     @Body() form: LoginForm,
     @Session() session: BlogSession,
-    @Req() req: Request,
-    @Res({ passthrough: true }) res: Response,
+    @Req() req: DemoRequest,
+    @Res({ passthrough: true }) res: DemoResponse,
   ) {
     // Both compared, always: the time taken says nothing about which one was wrong.
     const userOk = credentialMatches(form?.username, this.username);

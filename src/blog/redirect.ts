@@ -1,5 +1,5 @@
 import { Catch, HttpException, HttpStatus, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import { HttpAdapterHost } from '@nestjs/core';
 
 /** Thrown where a redirect is the answer but no value can be returned (in a guard). */
 export class RedirectException extends HttpException {
@@ -11,7 +11,9 @@ export class RedirectException extends HttpException {
 /** Answers a {@link RedirectException} with a 302 to its relative location. */
 @Catch(RedirectException)
 export class RedirectFilter implements ExceptionFilter {
+  constructor(private readonly http: HttpAdapterHost) {}
+
   catch(exception: RedirectException, host: ArgumentsHost): void {
-    host.switchToHttp().getResponse<Response>().redirect(HttpStatus.FOUND, exception.location);
+    this.http.httpAdapter.redirect(host.switchToHttp().getResponse(), HttpStatus.FOUND, exception.location);
   }
 }

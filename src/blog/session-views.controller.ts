@@ -1,6 +1,9 @@
-import { Controller, Get, Render } from '@nestjs/common';
+import { Controller, Get, Header, Render } from '@nestjs/common';
 import { Session } from '../session/index.js';
 import type { BlogSession } from './blog-session.js';
+
+/** The tutorial's answers are bits of HTML: Express says so by itself, Fastify only when told. */
+const Html = () => Header('Content-Type', 'text/html; charset=utf-8');
 
 const escapeHtml = (value: unknown) => String(value).replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 
@@ -15,12 +18,14 @@ export class SessionViewsController {
   }
 
   @Get('test-session')
+  @Html()
   testSession(@Session() session: BlogSession) {
     session.setTestCookie();
     return 'Testing session cookie';
   }
 
   @Get('test-delete')
+  @Html()
   testDelete(@Session() session: BlogSession) {
     if (!session.testCookieWorked()) return 'Cookie test failed';
     session.deleteTestCookie();
@@ -28,12 +33,14 @@ export class SessionViewsController {
   }
 
   @Get('save-session-data')
+  @Html()
   saveSessionData(@Session() session: BlogSession) {
     session.set('id', 1).set('name', 'root').set('password', 'rootpass');
     return 'Session Data Saved';
   }
 
   @Get('access-session-data')
+  @Html()
   accessSessionData(@Session() session: BlogSession) {
     const lines = (
       [
@@ -48,6 +55,7 @@ export class SessionViewsController {
   }
 
   @Get('delete-session-data')
+  @Html()
   deleteSessionData(@Session() session: BlogSession) {
     for (const key of ['id', 'name', 'password'] as const) session.delete(key);
     return 'Session Data cleared';

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, Post, Render, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
-import type { Request, Response } from 'express';
 import { Session, SessionsService, SESSION_USER_KEY } from '../session/index.js';
 import { LOGIN_PATH, type BlogSession } from './blog-session.js';
 import { CsrfFailedFilter, CsrfTokens, CSRF_FIELD, SessionCsrfGuard } from './csrf.js';
+import type { DemoRequest, DemoResponse } from './platform.js';
 import { RedirectException, RedirectFilter } from './redirect.js';
 
 const SESSIONS_PATH = '/sessions/';
@@ -32,7 +32,7 @@ export class SessionsPageController {
 
   @Get()
   @Render('sessions')
-  async list(@Session() session: BlogSession, @Req() req: Request, @Res({ passthrough: true }) res: Response) {
+  async list(@Session() session: BlogSession, @Req() req: DemoRequest, @Res({ passthrough: true }) res: DemoResponse) {
     const user = userOf(session);
     if (!user) throw new RedirectException(LOGIN_PATH);
     const list = await this.sessions.listForUser(user, session);

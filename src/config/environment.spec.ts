@@ -4,6 +4,7 @@ describe('validateEnvironment', () => {
   it('defaults PORT to 3000 and leaves the rest unset', () => {
     const env = validateEnvironment({});
     expect(env.PORT).toBe(3000);
+    expect(env.HTTP_ADAPTER).toBe('express');
     expect(sessionOptionsFrom(env)).toEqual({
       secret: undefined,
       cookieAge: undefined,
@@ -28,6 +29,7 @@ describe('validateEnvironment', () => {
   it('converts numbers and flags, and maps them to the session options', () => {
     const env = validateEnvironment({
       PORT: '8080',
+      HTTP_ADAPTER: 'fastify',
       SESSION_SECRET: 's'.repeat(40),
       SESSION_COOKIE_AGE: '3600',
       SESSION_EXPIRE_AT_BROWSER_CLOSE: 'true',
@@ -42,6 +44,7 @@ describe('validateEnvironment', () => {
       LOUSY_LOGIN_PASSWORD: 'wonderland',
     });
     expect(env.PORT).toBe(8080);
+    expect(env.HTTP_ADAPTER).toBe('fastify');
     expect(sessionOptionsFrom(env)).toEqual({
       secret: 's'.repeat(40),
       cookieAge: 3600,
@@ -71,6 +74,9 @@ describe('validateEnvironment', () => {
     ['PORT', '70000'],
     ['SESSION_EXPIRE_AT_BROWSER_CLOSE', 'maybe'],
     ['SESSION_COOKIE_SECURE', 'TRUEISH'],
+    ['HTTP_ADAPTER', 'koa'],
+    ['HTTP_ADAPTER', 'Fastify'],
+    ['SESSION_STORE', 'memcached'],
   ])('refuses %s=%s, naming the variable', (name, value) => {
     expect(() => validateEnvironment({ [name]: value })).toThrow(EnvironmentError);
     expect(() => validateEnvironment({ [name]: value })).toThrow(new RegExp(`^${name} must be .*"${value}"`));

@@ -3,10 +3,17 @@ import { DEFAULT_REDIS_URL } from '../redis/redis-url.js';
 import { SESSION_STORE_KINDS, type SessionStoreKind } from '../redis/session-store.js';
 import type { SessionModuleOptions } from '../session/index.js';
 
+/** The HTTP platforms the demo server runs on (`HTTP_ADAPTER`): Nest's Express adapter or its Fastify one. */
+export type HttpAdapterKind = 'express' | 'fastify';
+
+export const HTTP_ADAPTER_KINDS: readonly HttpAdapterKind[] = ['express', 'fastify'];
+
 /** The demo server's settings, read from the environment (Django's names where one exists). */
 export interface Environment {
   /** Port to listen on. Default 3000. */
   PORT: number;
+  /** The HTTP platform: `express` (default) or `fastify`. */
+  HTTP_ADAPTER: HttpAdapterKind;
   /** Database to use; unset = the SQLite file `data/nest-sessions.sqlite`. */
   DATABASE_URL?: string;
   /** Where sessions are kept: `db` (default), `cache` (Redis alone) or `cached_db` (Redis in front of the database). */
@@ -35,6 +42,7 @@ export interface Environment {
 /** The variables {@link validateEnvironment} reads. */
 export const ENVIRONMENT_KEYS = [
   'PORT',
+  'HTTP_ADAPTER',
   'DATABASE_URL',
   'SESSION_STORE',
   'REDIS_URL',
@@ -86,14 +94,18 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     if (FALSE.includes(value)) return false;
     throw new EnvironmentError(`${name} must be true or false, got "${text(name)}".`);
   };
-  const store = text('SESSION_STORE') ?? 'db';
-  if (!(SESSION_STORE_KINDS as readonly string[]).includes(store)) {
-    throw new EnvironmentError(`SESSION_STORE must be one of ${SESSION_STORE_KINDS.join(', ')}, got "${store}".`);
-  }
+  const oneOf = <T extends string>(name: string, kinds: readonly T[], fallback: T): T => {
+    const value = text(name) ?? fallback;
+    if (!(kinds as readonly string[]).includes(value)) {
+      throw new EnvironmentError(`${name} must be one of ${kinds.join(', ')}, got "${value}".`);
+    }
+    return value as T;
+  };
   return {
     PORT: integer('PORT', 0, 65_535) ?? 3000,
+    HTTP_ADAPTER: oneOf('HTTP_ADAPTER', HTTP_ADAPTER_KINDS, 'express'),
     DATABASE_URL: text('DATABASE_URL'),
-    SESSION_STORE: store as SessionStoreKind,
+    SESSION_STORE: oneOf('SESSION_STORE', SESSION_STORE_KINDS, 'db'),
     REDIS_URL: text('REDIS_URL') ?? DEFAULT_REDIS_URL,
     SESSION_SECRET: text('SESSION_SECRET'),
     SESSION_COOKIE_AGE: integer('SESSION_COOKIE_AGE', 1, Number.MAX_SAFE_INTEGER),

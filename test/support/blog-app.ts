@@ -1,16 +1,22 @@
-import { configureApp } from '../../src/app.setup.js';
+import { configureApp, createHttpAdapter } from '../../src/app.setup.js';
 import { BlogModule, type BlogModuleOptions } from '../../src/blog/index.js';
 import type { SessionModuleOptions } from '../../src/session/index.js';
 import type { TestBackend } from './databases.js';
-import { createTestApp, type TestApp } from './test-app.js';
+import { createTestApp, type TestApp, type TestPlatform } from './test-app.js';
 
-/** The demo app, set up as `main.ts` sets it up, on a fresh database of kind `db`. */
+/** The demo app, set up as `main.ts` sets it up on `platform`, on a fresh database of kind `db`. */
 export function createBlogApp(
   db: TestBackend,
   blog: BlogModuleOptions = {},
   session: SessionModuleOptions = {},
+  platform: TestPlatform = 'express',
 ): Promise<TestApp> {
-  return createTestApp(db, [], session, { imports: [BlogModule.forRoot(blog)], configure: configureApp });
+  return createTestApp(db, [], session, {
+    imports: [BlogModule.forRoot(blog)],
+    configure: configureApp,
+    adapter: createHttpAdapter,
+    platform,
+  });
 }
 
 /** The CSRF cookie and hidden-field token of a login form response. */

@@ -1,5 +1,6 @@
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
-import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { AbstractHttpAdapter } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
@@ -76,28 +77,25 @@ export interface TestAppExtras {
   /** The session module itself, in place of `SessionModule.forRoot()` with the session options. */
   sessionModule?: DynamicModule;
   /** Runs on the app before it starts, as `main.ts` would. */
-  configure?: (app: NestExpressApplication) => void;
+  configure?: (app: INestApplication) => void;
   /** `express` unless told. */
   platform?: TestPlatform;
+  /** Makes the HTTP adapter of `platform`, in place of Nest's with its defaults. */
+  adapter?: (platform: TestPlatform) => AbstractHttpAdapter;
 }
 
 /** A Nest app of `moduleRef` on `platform`, started and ready for requests over HTTP. */
 export async function startTestApp(
   moduleRef: TestingModule,
   platform: TestPlatform = 'express',
-  configure?: (app: NestExpressApplication) => void,
+  { configure, adapter }: Pick<TestAppExtras, 'configure' | 'adapter'> = {},
 ): Promise<INestApplication> {
-  if (platform === 'fastify') {
-    if (configure) throw new Error('configure() takes an Express app');
-    const app = moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
-    await app.init();
-    // Fastify serves no route before it is ready.
-    await app.getHttpAdapter().getInstance().ready();
-    return app;
-  }
-  const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: false });
+  const httpAdapter = adapter?.(platform) ?? (platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter());
+  const app = moduleRef.createNestApplication(httpAdapter, { logger: false });
   configure?.(app);
   await app.init();
+  // Fastify serves no route before it is ready.
+  if (platform === 'fastify') await (app as NestFastifyApplication).getHttpAdapter().getInstance().ready();
   return app;
 }
 
@@ -128,7 +126,7 @@ export async function createTestApp(
     ],
     controllers,
   }).compile();
-  const app = await startTestApp(moduleRef, extras.platform, extras.configure);
+  const app = await startTestApp(moduleRef, extras.platform, extras);
   const dataSource = app.get<DataSource>(getDataSourceToken());
   const sqlRows = (): Promise<{ session_key: string; session_data: string }[]> =>
     dataSource.query('SELECT session_key, session_data FROM session ORDER BY session_key');
