@@ -15,8 +15,10 @@
  * BENCH_REDIS_URL,
  * BENCH_MEMORY_SESSIONS (100000; 0 skips the heap check). BENCH_SERVERS picks servers by id
  * (default `ours,peer,ceiling,floor,cache,cached,peer-redis,pg,peer-pg`;
- * `store`, the library's store alone, and `rolling` and `touched`, nest-sessions with
- * saveEveryRequest without and with touchAfter, run only when named) and BENCH_ROUTES routes (default
+ * `store`, the library's store alone, `rolling` and `touched`, nest-sessions with
+ * saveEveryRequest without and with touchAfter, and `fastify`, `fastify-ceiling` and
+ * `peer-fastify`, nest-sessions, no session and @fastify/session on Nest's FastifyAdapter, run
+ * only when named) and BENCH_ROUTES routes (default
  * `untouched,read,new,write,hot`), for a closer look at a few of them. On `hot`, every connection
  * writes one shared session (256 keys in turn), and the report counts the keys whose last writes
  * were lost. The servers inherit
