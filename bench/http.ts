@@ -15,8 +15,10 @@
  * BENCH_REDIS_URL,
  * BENCH_MEMORY_SESSIONS (100000; 0 skips the heap check). BENCH_SERVERS picks servers by id
  * (default `ours,peer,ceiling,floor,cache,cached,peer-redis,pg,peer-pg`;
- * `store`, the library's store alone, and `rolling` and `touched`, nest-sessions with
- * saveEveryRequest without and with touchAfter, run only when named) and BENCH_ROUTES routes (default
+ * `store`, the library's store alone, `rolling` and `touched`, nest-sessions with
+ * saveEveryRequest without and with touchAfter, and `fastify`, `fastify-ceiling` and
+ * `peer-fastify`, nest-sessions, no session and @fastify/session on Nest's FastifyAdapter, run
+ * only when named) and BENCH_ROUTES routes (default
  * `untouched,read,new,write,hot`), for a closer look at a few of them. On `hot`, every connection
  * writes one shared session (256 keys in turn), and the report counts the keys whose last writes
  * were lost. The servers inherit
@@ -52,7 +54,11 @@ interface BenchServer {
   env?: Record<string, string>;
   /** Sessions in the bench's PostgreSQL database rather than MariaDB's. */
   postgres?: boolean;
+  /** Makes no sessions over HTTP: the bench gives its requests cookies (see `main`). */
+  sessionless?: boolean;
 }
+
+const ON_FASTIFY = { BENCH_PLATFORM: 'fastify' };
 
 /** Every server the bench can start, by id. */
 const ALL_SERVERS = {
@@ -75,8 +81,16 @@ const ALL_SERVERS = {
     script: 'dist/bench/apps/peer-pg.main.js',
     postgres: true,
   },
-  ceiling: { name: 'no session (ceiling)', script: 'dist/bench/apps/bare.main.js' },
-  floor: { name: 'raw mysql2 queries (floor)', script: 'dist/bench/apps/floor.main.js' },
+  ceiling: { name: 'no session (ceiling)', script: 'dist/bench/apps/bare.main.js', sessionless: true },
+  floor: { name: 'raw mysql2 queries (floor)', script: 'dist/bench/apps/floor.main.js', sessionless: true },
+  fastify: { name: 'nest-sessions on Fastify', script: 'dist/bench/apps/ours.main.js', env: ON_FASTIFY },
+  'peer-fastify': { name: '@fastify/session + connect-typeorm', script: 'dist/bench/apps/peer-fastify.main.js' },
+  'fastify-ceiling': {
+    name: 'no session on Fastify (ceiling)',
+    script: 'dist/bench/apps/bare.main.js',
+    env: ON_FASTIFY,
+    sessionless: true,
+  },
   store: { name: "the library's store alone", script: 'dist/bench/apps/store.main.js' },
   rolling: {
     name: 'nest-sessions, saveEveryRequest',
@@ -151,6 +165,7 @@ async function main(): Promise<void> {
     expiredAt bigint NOT NULL, id varchar(255) NOT NULL PRIMARY KEY, json text NOT NULL,
     destroyedAt datetime(6) NULL, KEY IDX_peer_session_expiredAt (expiredAt))`);
   const onPostgres = (id: ServerId) => (ALL_SERVERS[id] as BenchServer).postgres === true;
+  const sessionless = (id: ServerId) => (ALL_SERVERS[id] as BenchServer).sessionless === true;
   const postgres = SERVER_IDS.some(onPostgres) ? await benchPostgres(postgresUrl, DATABASE) : undefined;
   const redis = createClient({ url: REDIS_URL });
   await redis.connect();
@@ -170,8 +185,8 @@ async function main(): Promise<void> {
     const cookies = {} as Record<ServerId, string[]>;
     for (const id of SERVER_IDS) {
       if (id === 'floor') cookies[id] = await makeFloorRows(admin);
-      // The ceiling keeps no sessions; its requests carry a cookie of the same size all the same.
-      else if (id === 'ceiling') cookies[id] = Array.from({ length: SESSIONS_PER_SERVER }, randomSessionCookie);
+      // A ceiling keeps no sessions; its requests carry a cookie of the same size all the same.
+      else if (sessionless(id)) cookies[id] = Array.from({ length: SESSIONS_PER_SERVER }, randomSessionCookie);
       else cookies[id] = await makeSessions(servers[id].url);
     }
     const databasePid = await localDatabasePid(admin);
@@ -185,10 +200,7 @@ async function main(): Promise<void> {
       const serverDatabaseCpu = onPostgres(id) ? () => postgres!.cpuMicros() : databaseCpu;
       const statementsBefore = await statementCount();
       const redisBefore = await redisCommands(redis);
-      const shared =
-        route.withSession === 'shared' && id !== 'ceiling' && id !== 'floor'
-          ? await makeSession(server.url, 0)
-          : undefined;
+      const shared = route.withSession === 'shared' && !sessionless(id) ? await makeSession(server.url, 0) : undefined;
       const [cpuBefore, databaseBefore, machineBefore] = [
         server.cpuMicros(),
         serverDatabaseCpu?.() ?? 0,
@@ -256,7 +268,7 @@ async function makeSessions(url: string): Promise<string[]> {
 /** One new session made through `url`, as a Cookie header value. */
 async function makeSession(url: string, user: number): Promise<string> {
   const res = await fetch(`${url}/bench/put?k=user&v=${user}`);
-  const cookie = res.headers.getSetCookie().find((line) => /^(sessionid|connect\.sid)=/.test(line));
+  const cookie = res.headers.getSetCookie().find((line) => /^(sessionid|connect\.sid|sessionId)=/.test(line));
   if (!cookie) throw new Error(`${url} set no session cookie: ${res.status} ${await res.text()}`);
   return cookie.split(';')[0];
 }
@@ -381,6 +393,7 @@ function report(
   console.table(rows);
   printRedisGoals(summary);
   printPostgresGoals(summary);
+  printFastifyGoals(summary);
   const heap = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MiB`;
   if (memory) {
     console.log(
@@ -473,6 +486,48 @@ function printPostgresGoals(
     }
     if (ours.lost !== undefined) parts.push(`lost keys ${ours.lost} (connect-pg-simple ${peer.lost ?? '–'})`);
     console.log(`PostgreSQL on ${route.name}: ${parts.join(', ')}`);
+  }
+}
+
+/**
+ * nest-sessions on Fastify against its goals, when its servers ran: of the Fastify ceiling on
+ * read, against @fastify/session (same store as the Express peer) on read, new and write, against
+ * nest-sessions on Express on those routes, and no write lost on `hot`; with each one's session
+ * cost, its server's CPU per request above the Fastify ceiling's.
+ */
+function printFastifyGoals(
+  summary: (id: ServerId, route: Route) => { rps: number; cpu: number; lost: number | undefined },
+): void {
+  const ran = (id: ServerId) => SERVER_IDS.includes(id);
+  if (!ran('fastify')) return;
+  // A ratio, and against its goal when the route has one.
+  const shown = (ratio: number, unit: string, least?: number) =>
+    `${ratio.toFixed(2)}${unit}` +
+    (least === undefined ? '' : ` (goal ≥ ${least}${unit}: ${ratio >= least ? 'met' : 'missed'})`);
+  for (const route of ROUTES) {
+    const ours = summary('fastify', route);
+    const sessionRoute = [ALL_ROUTES.read, ALL_ROUTES.new, ALL_ROUTES.write].includes(route);
+    const parts = [];
+    if (ran('fastify-ceiling')) {
+      const ceiling = summary('fastify-ceiling', route);
+      const least = route === ALL_ROUTES.read ? 0.85 : undefined;
+      parts.push(`${shown(ours.rps / ceiling.rps, '', least)} of the Fastify ceiling`);
+      const cost = (cpu: number) => Math.round(cpu - ceiling.cpu);
+      const peer = ran('peer-fastify') ? `, @fastify/session ${cost(summary('peer-fastify', route).cpu)} µs` : '';
+      parts.push(`session CPU above the Fastify ceiling ${cost(ours.cpu)} µs${peer}`);
+    }
+    if (ran('peer-fastify')) {
+      const ratio = ours.rps / summary('peer-fastify', route).rps;
+      parts.push(`${shown(ratio, '×', sessionRoute ? 2 : undefined)} @fastify/session`);
+    }
+    const onExpress = ours.rps / summary('ours', route).rps;
+    parts.push(`${shown(onExpress, '×', sessionRoute ? 1.3 : undefined)} nest-sessions on Express`);
+    if (ours.lost !== undefined) {
+      const peerLost = ran('peer-fastify') ? summary('peer-fastify', route).lost : '–';
+      const met = ours.lost === 0 ? 'met' : 'missed';
+      parts.push(`lost keys ${ours.lost} (goal 0: ${met}; @fastify/session ${peerLost})`);
+    }
+    console.log(`Fastify on ${route.name}: ${parts.join(', ')}`);
   }
 }
 

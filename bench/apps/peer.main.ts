@@ -4,34 +4,12 @@
  */
 import 'reflect-metadata';
 import { Module } from '@nestjs/common';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { TypeormStore, type ISession } from 'connect-typeorm';
 import session from 'express-session';
-import { Column, DataSource, DeleteDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
+import { connectTypeormStore, peerDatabase } from './connect-typeorm.js';
 import { ExpressSessionRoutes } from './express-session-routes.js';
 import { HomeController, serve } from './serve.js';
 
-/** connect-typeorm's session row, as its README defines it. */
-@Entity({ name: 'peer_session' })
-export class PeerSession implements ISession {
-  @Index()
-  @Column('bigint')
-  expiredAt = Date.now();
-
-  @PrimaryColumn('varchar', { length: 255 })
-  id = '';
-
-  @Column('text')
-  json = '';
-
-  @DeleteDateColumn()
-  destroyedAt?: Date;
-}
-
-@Module({
-  imports: [TypeOrmModule.forRoot({ type: 'mysql', url: process.env.DATABASE_URL, entities: [PeerSession] })],
-  controllers: [HomeController, ExpressSessionRoutes],
-})
+@Module({ imports: [peerDatabase()], controllers: [HomeController, ExpressSessionRoutes] })
 class PeerModule {}
 
 await serve(PeerModule, (app) =>
@@ -40,10 +18,7 @@ await serve(PeerModule, (app) =>
       secret: process.env.SESSION_SECRET!,
       resave: false,
       saveUninitialized: false,
-      // limitSubquery: false is what connect-typeorm asks of MySQL/MariaDB (no LIMIT in IN subqueries).
-      store: new TypeormStore({ cleanupLimit: 2, limitSubquery: false, ttl: 1_209_600 }).connect(
-        app.get(DataSource).getRepository(PeerSession),
-      ),
+      store: connectTypeormStore(app),
     }),
   ),
 );
