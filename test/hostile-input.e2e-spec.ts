@@ -1,7 +1,7 @@
 import { validateHeaderValue, type Server } from 'node:http';
 import type { Response } from 'supertest';
 import { generateSessionKey, MAX_SESSION_VERSION } from '../src/session/index.js';
-import { SessionCodec } from '../src/session/session-codec.js';
+import { SessionCodec } from '../src/session/rows/session-codec.js';
 import { databaseOf } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';
 import {

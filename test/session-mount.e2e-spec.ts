@@ -1,5 +1,5 @@
 import type { MiddlewareConsumer } from '@nestjs/common';
-import { attachSessionMiddleware } from '../src/session/platform/session-mount.js';
+import { attachSessionMiddleware } from '../src/session/http/platform/session-mount.js';
 import { SessionModule } from '../src/session/index.js';
 import { testBackends } from './support/databases.js';
 import { ProbeController } from './support/probe.controller.js';

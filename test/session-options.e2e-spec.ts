@@ -8,7 +8,7 @@ import {
   SessionModule,
   type SessionModuleOptions,
 } from '../src/session/index.js';
-import { SessionCodec } from '../src/session/session-codec.js';
+import { SessionCodec } from '../src/session/rows/session-codec.js';
 import { ProbeController } from './support/probe.controller.js';
 import {
   createTestApp,

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { clearExpiredByLimit } from '../src/session/clear-expired-by-limit.js';
+import { clearExpiredByLimit } from '../src/session/stores/clear-expired-by-limit.js';
 import {
   CachedSessionStore,
   MemorySessionStore,

@@ -24,10 +24,10 @@ import {
   Session,
   SessionModule,
   TypeOrmSessionStore,
-  type RedisClientLike,
   type SessionData,
 } from '../src/session/index.js';
-import { SessionCodec } from '../src/session/session-codec.js';
+import type { RedisClientLike } from '../src/session/stores/redis/redis-clients.js';
+import { SessionCodec } from '../src/session/rows/session-codec.js';
 import { testDatabases, testDataSourceOptions, type TestDatabase } from './support/databases.js';
 import { connectTestRedis, testRedisUrl } from './support/redis.js';
 import { platformBackends, TEST_SECRET } from './support/test-app.js';

@@ -1,5 +1,5 @@
 import { ConfigurableModuleBuilder } from '@nestjs/common';
-import type { SessionModuleOptions } from './session-options.js';
+import type { SessionModuleOptions } from './options/session-options.js';
 
 export const {
   ConfigurableModuleClass: SessionConfigurableModule,
@@ -11,5 +11,8 @@ export const {
   .setFactoryMethodName('createSessionOptions')
   .build();
 
-/** What `SessionModule.forRootAsync()` takes: `useFactory` + `inject`, `useClass` or `useExisting`. */
+/**
+ * What `SessionModule.forRootAsync()` takes: `useFactory` + `inject`, `useClass` or `useExisting`.
+ * @public
+ */
 export type SessionModuleAsyncOptions = typeof SESSION_ASYNC_OPTIONS_TYPE;

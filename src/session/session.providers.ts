@@ -1,14 +1,15 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { resolveSessionOptions, SessionConfigError } from './resolve-session-options.js';
-import { SessionCodec } from './session-codec.js';
-import type { ResolvedSessionOptions, SessionModuleOptions } from './session-options.js';
-import { SessionStore } from './session-store.interface.js';
+import { resolveSessionOptions } from './options/resolve-session-options.js';
+import { SessionConfigError } from './session.errors.js';
+import { SessionCodec } from './rows/session-codec.js';
+import type { ResolvedSessionOptions, SessionModuleOptions } from './options/session-options.js';
+import { SessionStore } from './stores/session-store.interface.js';
 import { SESSION_MODULE_OPTIONS } from './session.module-definition.js';
-import { MIN_SECRET_LENGTH, RESOLVED_SESSION_OPTIONS } from './session.constants.js';
-import { statementTimeoutFor } from './typeorm/store-options.js';
-import { TypeOrmSessionStore } from './typeorm/typeorm-session.store.js';
+import { MIN_SECRET_LENGTH, RESOLVED_SESSION_OPTIONS } from './options/session.constants.js';
+import { statementTimeoutFor } from './stores/typeorm/store-options.js';
+import { TypeOrmSessionStore } from './stores/typeorm/typeorm-session.store.js';
 
 /** The options, defaulted and checked once at start. */
 export const optionsProvider: Provider = {

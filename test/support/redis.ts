@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { Cluster, Redis } from 'ioredis';
 import { createClient, createCluster } from 'redis';
-import { RedisSessionStore, type RedisClientLike, type RedisLike, type SessionInfo } from '../../src/session/index.js';
-import { RedisConnection } from '../../src/session/redis/redis-connection.js';
-import * as scripts from '../../src/session/redis/redis-scripts.js';
+import { RedisSessionStore, type RedisLike, type SessionInfo } from '../../src/session/index.js';
+import type { RedisClientLike } from '../../src/session/stores/redis/redis-clients.js';
+import { RedisConnection } from '../../src/session/stores/redis/redis-connection.js';
+import * as scripts from '../../src/session/stores/redis/redis-scripts.js';
 
 /** The single Redis the suite uses, when `npm test` found one answering (`TEST_REDIS_URL`). */
 export function testRedisUrl(): string | undefined {

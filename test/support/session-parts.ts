@@ -1,8 +1,8 @@
 import { Test } from '@nestjs/testing';
-import { CommitsInFlight } from '../../src/session/commits-in-flight.js';
-import { SessionEngine } from '../../src/session/session-engine.js';
+import { CommitsInFlight } from '../../src/session/http/commits-in-flight.js';
+import { SessionEngine } from '../../src/session/engine/session-engine.js';
 import { SessionModule, type SessionModuleOptions, type SessionStore } from '../../src/session/index.js';
-import { SessionMiddleware } from '../../src/session/session.middleware.js';
+import { SessionMiddleware } from '../../src/session/http/session.middleware.js';
 
 /** The library's parts as SessionModule wires them, for unit specs, without an HTTP app. */
 export async function sessionParts(options: SessionModuleOptions & { store: SessionStore }) {

@@ -1,0 +1,118 @@
+import { assertJsonValue } from './json-value.js';
+import { ChangeTracker } from './session-changes.js';
+import type { SessionData } from './json-value.js';
+import type { SessionChanges } from './session-merge.js';
+
+/**
+ * What a session dictionary keeps beneath its API: the data (parsed lazily after a merged save),
+ * the tracker of what this request changed, and what a save reads of it.
+ */
+export class DictionaryState {
+  /** Whether the dictionary will be saved; set it by hand to force a save. */
+  modified = false;
+
+  /** The data; parsed from the baseline on first use after a save merged other requests' in. */
+  protected current: SessionData | undefined;
+  /**
+   * After a merged save, until the data is parsed: the merge's own result, shared with the other
+   * saves of its turn, so only ever read — the cookie and the row's info need a key or two of
+   * it, not a copy of their own.
+   */
+  private merged: Readonly<SessionData> | undefined;
+  protected readonly tracker: ChangeTracker;
+  /** Keys assigned as plain properties (the express-session view), checked as JSON at the save. */
+  private unchecked: Set<string> | undefined;
+
+  constructor(data: SessionData, json: string) {
+    this.current = data;
+    this.tracker = new ChangeTracker(json);
+  }
+
+  protected get data(): SessionData {
+    return (this.current ??= JSON.parse(this.tracker.baseline) as SessionData);
+  }
+
+  /**
+   * @internal Stores `value` under `key` as a property assignment does (the express-session
+   * view): unchecked until the save, which refuses it then if JSON cannot store it (see
+   * {@link assertStorable}), as `set()` would now.
+   */
+  assign(key: string, value: unknown): void {
+    (this.unchecked ??= new Set()).add(key);
+    this.write(key, value);
+    this.modified = true;
+    this.tracker.handedOut(value);
+  }
+
+  /**
+   * @internal Throws a `SessionValueError` naming the first key whose value JSON cannot store
+   * faithfully: one assigned as a property, or an object or array handed out, which may have
+   * been changed in place since (`get('obj').at = new Date()`), as `set()` would refuse it.
+   */
+  assertStorable(): void {
+    const exposed = this.tracker.exposed;
+    if (!this.unchecked && !exposed) return;
+    const data = this.peek();
+    for (const key of Object.keys(data)) {
+      const value = data[key];
+      const changeable = exposed && typeof value === 'object' && value !== null;
+      if (changeable || this.unchecked?.has(key)) assertJsonValue(key, value);
+    }
+  }
+
+  /** @internal What this request wrote, for a save to apply onto the newest stored state. */
+  changes(): SessionChanges {
+    return this.tracker.changes(this.data);
+  }
+
+  /** @internal The dictionary itself, for reading at a save (nothing is handed out). */
+  peek(): Readonly<SessionData> {
+    return this.current ?? this.merged ?? this.data;
+  }
+
+  /** @internal The whole dictionary as JSON. */
+  json(): string {
+    return JSON.stringify(this.data);
+  }
+
+  /**
+   * @internal Whether the dictionary was changed: by hand (`modified`), a write, or a value
+   * changed in place (the data serialised only then, to compare with the baseline).
+   */
+  isChanged(): boolean {
+    return this.modified || this.tracker.changed(this.data);
+  }
+
+  /**
+   * Takes `json` as the stored state after a save: this request's own data, or (`merged`, with
+   * the merge's `data` when the save has it) the merge of its changes with other requests',
+   * which the dictionary then reads.
+   */
+  protected saved(json: string, merged: boolean, data?: Readonly<SessionData>): void {
+    if (merged) {
+      this.current = undefined;
+      this.merged = data;
+    }
+    this.unchecked = undefined;
+    this.tracker.reset(json, merged);
+    this.modified = false;
+  }
+
+  /** The session's own value under `key`: never one inherited from Object.prototype. */
+  protected own(key: string): unknown {
+    const data = this.peek();
+    return Object.hasOwn(data, key) ? data[key] : undefined;
+  }
+
+  /** Stores `value` as an own property, so that even a key named `__proto__` is plain data. */
+  protected write<V>(key: string, value: V): V {
+    this.tracker.wrote(key);
+    return this.put(key, value);
+  }
+
+  /** Stores `value` without recording a write. */
+  protected put<V>(key: string, value: V): V {
+    Object.defineProperty(this.data, key, { value, writable: true, enumerable: true, configurable: true });
+    return value;
+  }
+}
