@@ -30,7 +30,7 @@ import { arch, cpus, release } from 'node:os';
 import mysql from 'mysql2/promise';
 import { createClient } from 'redis';
 import { processIdFromFile, machineCpuMicros, processCpuMicros } from './support/cpu.js';
-import { HOT_KEYS, loadGenerator, runLoad, type LoadResult } from './support/load.js';
+import { loadGenerator, runLoad, type LoadResult } from './support/load.js';
 import { benchDatabase } from './support/database.js';
 import { benchPostgres } from './support/postgres.js';
 import { median } from './support/median.js';
@@ -212,6 +212,7 @@ async function main(): Promise<void> {
         seconds: SECONDS,
         path: route.path,
         cookies: shared ? [shared] : route.withSession ? cookies[id] : undefined,
+        trackAnswers: shared !== undefined,
       });
       const [cpu, machine] = [server.cpuMicros() - cpuBefore, machineCpuMicros() - machineBefore];
       const database = serverDatabaseCpu && serverDatabaseCpu() - databaseBefore;
@@ -230,7 +231,7 @@ async function main(): Promise<void> {
         redisCommandsPerRequest: redisCommandCount / result.requests,
         errors: result.errors,
         non2xx: result.non2xx,
-        lostKeys: shared ? await lostKeys(server.url, shared, result.requests) : undefined,
+        lostKeys: shared && result.answered ? await lostKeys(server.url, shared, result.answered) : undefined,
       };
     };
 
@@ -274,18 +275,14 @@ async function makeSession(url: string, user: number): Promise<string> {
 }
 
 /**
- * How many of the hot route's keys hold a value older than the writes of the run's last
- * stretch: request n wrote `h{(n - 1) % HOT_KEYS}` = n, so after `requests` answered (and at
- * most CONNECTIONS more under way), a key's last write is numbered above
- * `requests - HOT_KEYS`; a key still holding less lost that write.
+ * How many of the hot route's keys lost a write the server answered: request n wrote
+ * `h{(n - 1) % HOT_KEYS}` = n and answered n, so a key holding less than the highest n
+ * answered for it (`answered`) lost that write. A write still unanswered when the load stopped
+ * counts for nothing, whether the server kept it or not.
  */
-async function lostKeys(url: string, cookie: string, requests: number): Promise<number> {
+async function lostKeys(url: string, cookie: string, answered: number[]): Promise<number> {
   const data = (await (await fetch(`${url}/bench/get`, { headers: { cookie } })).json()) as Record<string, unknown>;
-  let lost = 0;
-  for (let k = 0; k < Math.min(HOT_KEYS, requests); k++) {
-    if (Number(data[`h${k}`] ?? 0) <= requests - HOT_KEYS) lost++;
-  }
-  return lost;
+  return answered.filter((last, k) => last > 0 && Number(data[`h${k}`] ?? 0) < last).length;
 }
 
 /**

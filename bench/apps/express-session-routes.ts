@@ -16,6 +16,7 @@ export class ExpressSessionRoutes {
   @Get('bench/put')
   put(@Req() req: SessionRequest, @Query('k') key: string, @Query('v') value: string) {
     req.session[key] = value;
-    return 'ok';
+    // The value written, by which the hot route's load tells which writes were answered.
+    return value;
   }
 }

@@ -28,7 +28,8 @@ class OursController {
   @Get('bench/put')
   put(@Session() session: RequestSession, @Query('k') key: string, @Query('v') value: string) {
     session.set(key, value);
-    return 'ok';
+    // The value written, by which the hot route's load tells which writes were answered.
+    return value;
   }
 }
 

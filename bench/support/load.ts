@@ -14,6 +14,12 @@ export interface LoadResult {
   p50: number;
   p99: number;
   max: number;
+  /**
+   * With `trackAnswers`: per key `k` (0 to {@link HOT_KEYS} - 1), the highest request number
+   * answered 2xx with that number as its body, 0 for none — the last write to the key the
+   * server acknowledged.
+   */
+  answered?: number[];
 }
 
 interface LoadOptions {
@@ -31,6 +37,16 @@ interface LoadOptions {
   path?: string;
   /** Cookie headers, one per request in turn. */
   cookies?: readonly string[];
+  /** Whether to note, per key, the last write answered (see {@link LoadResult.answered}). */
+  trackAnswers?: boolean;
+}
+
+/** Notes a 2xx answer whose body is the request number `body` in `answered`, by its key. */
+function noteAnswer(answered: number[], status: number, body: string): void {
+  const n = Number(body);
+  if (status < 200 || status >= 300 || !Number.isSafeInteger(n) || n < 1) return;
+  const k = (n - 1) % HOT_KEYS;
+  if (n > answered[k]) answered[k] = n;
 }
 
 /** How many distinct keys `{k}` cycles through. */
@@ -53,6 +69,7 @@ export function runLoad(options: LoadOptions & { seconds: number }): Promise<Loa
 export function startLoad(options: LoadOptions): { stop(): void; result: Promise<LoadResult> } {
   let instance: autocannon.Instance;
   let n = 0;
+  const answered = options.trackAnswers ? new Array<number>(HOT_KEYS).fill(0) : undefined;
   const setupRequest = (request: autocannon.Request) => {
     n += 1;
     const cookie = options.cookies?.[(n - 1) % options.cookies.length];
@@ -70,7 +87,12 @@ export function startLoad(options: LoadOptions): { stop(): void; result: Promise
         overallRate: options.rate,
         duration: options.seconds ?? 600,
         headers: options.headers,
-        requests: [{ setupRequest }],
+        requests: [
+          {
+            setupRequest,
+            ...(answered && { onResponse: (status: number, body: string) => noteAnswer(answered, status, body) }),
+          },
+        ],
       },
       (error, r) =>
         error
@@ -83,6 +105,7 @@ export function startLoad(options: LoadOptions): { stop(): void; result: Promise
               p50: r.latency.p50,
               p99: r.latency.p99,
               max: r.latency.max,
+              answered,
             }),
     );
   });
@@ -110,6 +133,7 @@ async function runWrk(options: LoadOptions & { seconds: number }): Promise<LoadR
       WRK_PATH: options.path ?? new URL(options.url).pathname,
       WRK_COOKIES: cookieFile,
       WRK_KEYS: String(HOT_KEYS),
+      WRK_TRACK: options.trackAnswers ? '1' : '',
     };
     const stdout = await new Promise<string>((resolve, reject) =>
       execFile('wrk', args, { env }, (error, out, err) =>
@@ -118,7 +142,7 @@ async function runWrk(options: LoadOptions & { seconds: number }): Promise<LoadR
     );
     const line = /^wrk-result (.*)$/m.exec(stdout)?.[1];
     if (!line) throw new Error(`wrk printed no result:\n${stdout}`);
-    const r = JSON.parse(line) as Omit<LoadResult, 'rps'> & { micros: number };
+    const r = JSON.parse(line) as Omit<LoadResult, 'rps'> & { micros: number; answered?: Record<string, number> };
     return {
       requests: r.requests,
       errors: r.errors,
@@ -127,6 +151,9 @@ async function runWrk(options: LoadOptions & { seconds: number }): Promise<LoadR
       p50: r.p50,
       p99: r.p99,
       max: r.max,
+      answered: options.trackAnswers
+        ? Array.from({ length: HOT_KEYS }, (_, k) => Number(r.answered?.[String(k)] ?? 0))
+        : undefined,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
