@@ -17,7 +17,8 @@
  * (default `ours,peer,ceiling,floor,cache,cached,peer-redis,pg,peer-pg`;
  * `store`, the library's store alone, `rolling` and `touched`, nest-sessions with
  * saveEveryRequest without and with touchAfter, and `fastify`, `fastify-ceiling` and
- * `peer-fastify`, nest-sessions, no session and @fastify/session on Nest's FastifyAdapter, run
+ * `peer-fastify`, nest-sessions, no session and @fastify/session on Nest's FastifyAdapter, and
+ * `redis-floor`, the ceiling plus the fewest plain node-redis commands each route needs, run
  * only when named) and BENCH_ROUTES routes (default
  * `untouched,read,new,write,hot`), for a closer look at a few of them. On `hot`, every connection
  * writes one shared session (256 keys in turn), and the report counts the keys whose last writes
@@ -35,6 +36,7 @@ import { benchDatabase } from './support/database.js';
 import { benchPostgres } from './support/postgres.js';
 import { median } from './support/median.js';
 import { startServer, type RunningServer } from './support/server.js';
+import { REDIS_FLOOR_PREFIX } from './support/redis-floor-keys.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -83,6 +85,11 @@ const ALL_SERVERS = {
   },
   ceiling: { name: 'no session (ceiling)', script: 'dist/bench/apps/bare.main.js', sessionless: true },
   floor: { name: 'raw mysql2 queries (floor)', script: 'dist/bench/apps/floor.main.js', sessionless: true },
+  'redis-floor': {
+    name: 'raw node-redis commands (Redis floor)',
+    script: 'dist/bench/apps/redis-floor.main.js',
+    sessionless: true,
+  },
   fastify: { name: 'nest-sessions on Fastify', script: 'dist/bench/apps/ours.main.js', env: ON_FASTIFY },
   'peer-fastify': { name: '@fastify/session + connect-typeorm', script: 'dist/bench/apps/peer-fastify.main.js' },
   'fastify-ceiling': {
@@ -185,6 +192,7 @@ async function main(): Promise<void> {
     const cookies = {} as Record<ServerId, string[]>;
     for (const id of SERVER_IDS) {
       if (id === 'floor') cookies[id] = await makeFloorRows(admin);
+      else if (id === 'redis-floor') cookies[id] = await makeRedisFloorKeys(redis);
       // A ceiling keeps no sessions; its requests carry a cookie of the same size all the same.
       else if (sessionless(id)) cookies[id] = Array.from({ length: SESSIONS_PER_SERVER }, randomSessionCookie);
       else cookies[id] = await makeSessions(servers[id].url);
@@ -294,6 +302,13 @@ async function makeFloorRows(db: mysql.Connection): Promise<string[]> {
   await db.query('INSERT INTO session (session_key, session_data, expire_date, version) VALUES ?', [
     keys.map((key) => [key, '{}', '2099-01-01 00:00:00', 0]),
   ]);
+  return keys.map((key) => `sessionid=${key}`);
+}
+
+/** Keys of the Redis floor's own, as Cookie header values. */
+async function makeRedisFloorKeys(redis: { set(key: string, value: string): Promise<unknown> }): Promise<string[]> {
+  const keys = Array.from({ length: SESSIONS_PER_SERVER }, () => randomBytes(16).toString('hex'));
+  await Promise.all(keys.map((key) => redis.set(REDIS_FLOOR_PREFIX + key, '{}')));
   return keys.map((key) => `sessionid=${key}`);
 }
 
@@ -474,6 +489,9 @@ function printRedisGoals(
       const [ours, theirs] = [cost(cache.cpu), cost(peer.cpu)];
       const ratio = ours > 0 ? `; connect-redis's ${shown(theirs / ours, '×', sessionRoute ? 3 : undefined)} ours` : '';
       parts.push(`session CPU above the ceiling ${ours} µs, connect-redis ${theirs} µs${ratio}`);
+    }
+    if (ceiling && ran('redis-floor')) {
+      parts.push(`the Redis floor's ${Math.round(summary('redis-floor', route).cpu - ceiling.cpu)} µs`);
     }
     if (ran('cached')) parts.push(`cached_db ${(summary('cached', route).rps / cache.rps).toFixed(2)} of cache`);
     if (cache.lost !== undefined) {
