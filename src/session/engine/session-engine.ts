@@ -35,6 +35,8 @@ export interface CommitContext {
   now?: Date;
   /** Whether a key due its renewal is renewed now; on unless told. */
   renew?: boolean;
+  /** The session's facts, when the caller read them just now; read here otherwise. */
+  facts?: SessionFacts;
 }
 
 /** What a new session starts from. */
@@ -107,7 +109,7 @@ export class SessionEngine {
    */
   async commit(session: RequestSession, context: CommitContext): Promise<CookieChange> {
     const { request, status, client, now = new Date() } = context;
-    const facts = this.facts(session, request, context.cookieValue);
+    const facts = context.facts ?? this.facts(session, request, context.cookieValue);
     if (mustDeleteRow(facts)) await this.saves.deleteRow(session);
     const saved = !mustSave(request, facts, status)
       ? undefined

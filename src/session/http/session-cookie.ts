@@ -1,4 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { CookieChange } from '../engine/session-engine.js';
 import type { ResponseHeaders } from './platform/response-headers.js';
 import type { ResolvedSessionOptions } from '../options/session-options.js';
 import { RESOLVED_SESSION_OPTIONS } from '../options/session.constants.js';
@@ -56,7 +57,7 @@ export class SessionCookie {
    * Sets the cookie to carry a saved key, or deletes it (varying on the cookie), unless the
    * headers are gone already: then a warning, as the response can no longer tell the browser.
    */
-  write(res: ResponseHeaders, change: { key: string; maxAge: number | undefined } | 'delete', now = new Date()): void {
+  write(res: ResponseHeaders, change: Exclude<CookieChange, undefined>, now = new Date()): void {
     if (res.headersSent) {
       this.logger.warn('Response headers were sent before the session was committed; the cookie was not updated.');
       return;

@@ -137,8 +137,9 @@ export class SessionHandle {
     if (this.committed) return undefined;
     this.committed = true;
     if (this.loading && !this.session) return this.commitWhenLoaded(status);
-    if (isIdle(this.request, this.session && this.facts(this.session), status)) return undefined;
-    return this.apply(status);
+    const facts = this.session && this.facts(this.session);
+    if (isIdle(this.request, facts, status)) return undefined;
+    return this.apply(status, facts);
   }
 
   private async commitWhenLoaded(status: number): Promise<void> {
@@ -147,14 +148,16 @@ export class SessionHandle {
       () => true,
       () => false,
     );
-    if (loaded && !isIdle(this.request, this.facts(this.session!), status)) await this.apply(status);
+    const facts = loaded ? this.facts(this.session!) : undefined;
+    if (facts && !isIdle(this.request, facts, status)) await this.apply(status, facts);
   }
 
   private facts(session: RequestSession): SessionFacts {
     return this.deps.engine.facts(session, this.request, this.cookieValue);
   }
 
-  private async apply(status: number): Promise<void> {
+  /** Commits for `status`; `facts`, when given, are the loaded session's, read just now. */
+  private async apply(status: number, facts?: SessionFacts): Promise<void> {
     // Never read: either a cookie that is no key (deleted unread), or a session to read now.
     if (!this.loading && mustDeleteCookie(this.request, undefined))
       return this.deps.cookie.write(this.headers, 'delete');
@@ -164,7 +167,7 @@ export class SessionHandle {
     // session (a logout, a login's new key) has sent the cookie the browser should keep.
     const { request, cookieValue } = this;
     const client = clientOfRequest(this.req);
-    const change = await this.deps.engine.commit(session, { request, status, cookieValue, client, now });
+    const change = await this.deps.engine.commit(session, { request, status, cookieValue, client, now, facts });
     if (change) this.deps.cookie.write(this.headers, change, now);
   }
 
