@@ -150,13 +150,21 @@ describe.each(platformBackends())('concurrent requests on one session on %s, on 
       Array.from({ length: 300 }, (_, i) => t.http().get(`/set?k=s${i}&v=${i}`).set('Cookie', withKey(key))),
     );
     const [responses] = await Promise.all([storm, sleep(20).then(() => otherWrites(otherCount))]);
-    const statements = t.queries.count;
+    const { count, sqlCount } = t.queries;
     expect(responses.filter((res) => res.status !== 200).map((res) => res.status)).toEqual([]);
     const data = await read(key);
     expect(Array.from({ length: 300 }, (_, i) => data[`s${i}`] === String(i)).every(Boolean)).toBe(true);
     expect(data.big).toHaveLength(60_000);
     // Loads that arrive together share a statement, and saves that wait together share an
-    // UPDATE: fewer than two statements a write (the other client's included), no retries.
-    expect(statements).toBeLessThanOrEqual(2 * (300 + otherCount));
+    // UPDATE: fewer than two statements a write (the other client's included), no retries. On
+    // cached_db each system has that budget of its own: Redis serves every load and takes each
+    // UPDATE after the table, which sees no load at all and at most one UPDATE a write.
+    const writes = 300 + otherCount;
+    if (db === 'cached_db') {
+      expect(sqlCount).toBeLessThanOrEqual(writes);
+      expect(count - sqlCount).toBeLessThanOrEqual(2 * writes);
+    } else {
+      expect(count).toBeLessThanOrEqual(2 * writes);
+    }
   }, 60_000);
 });

@@ -31,17 +31,25 @@ export function databaseOf(backend: TestBackend): TestDatabase {
 /** The PostgreSQL server of the suite. */
 export const testPostgresUrl = (): string => process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** Counts the SQL statements a data source sends. */
+/** Counts the SQL statements a data source sends (and the Redis commands pushed onto `statements`). */
 export class QueryCounter implements TypeOrmLogger {
   readonly statements: string[] = [];
+  /** Of `statements`, those the data source sent. */
+  private sql = 0;
   get count(): number {
     return this.statements.length;
   }
+  /** The SQL statements alone, without Redis commands. */
+  get sqlCount(): number {
+    return this.sql;
+  }
   reset(): void {
     this.statements.length = 0;
+    this.sql = 0;
   }
   logQuery(query: string): void {
     this.statements.push(query);
+    this.sql++;
   }
   logQueryError(): void {}
   logQuerySlow(): void {}
