@@ -24,9 +24,25 @@ function pendingJson(s: RequestSession, saveEveryRequest: boolean): string | und
 }
 
 const fresh = (policy = POLICY) => new RequestSession({ key: null, data: {}, json: '{}' }, policy);
+/** A stored session as the engine opens one: its JSON only, parsed when first read. */
 function loaded(data: Record<string, unknown>, policy = POLICY) {
-  const json = JSON.stringify(data);
-  return new RequestSession({ key: KEY, data: JSON.parse(json), json }, policy);
+  return new RequestSession({ key: KEY, json: JSON.stringify(data) }, policy);
+}
+
+/** Calls `run` and says how many times it parsed JSON. */
+function parsesIn(run: () => void): number {
+  const parse = JSON.parse;
+  let parses = 0;
+  JSON.parse = (...args: Parameters<typeof parse>) => {
+    parses++;
+    return parse(...args) as unknown;
+  };
+  try {
+    run();
+    return parses;
+  } finally {
+    JSON.parse = parse;
+  }
 }
 
 describe('RequestSession', () => {
@@ -261,6 +277,57 @@ describe('RequestSession', () => {
       expect(s.toJSON()).toEqual({ ...merge, d: 4 });
       // Other saves of the turn share the merge: it must stay as it was written.
       expect(JSON.stringify(merge)).toBe(json);
+    });
+  });
+
+  describe('a stored session, before its data is read', () => {
+    const stored = { a: 1, note: 'says "_session_expiry":5 in a value', nested: { _session_expiry: 7 } };
+
+    it('takes writes and answers its expiry and its changes without parsing its JSON', () => {
+      const s = loaded({ a: 1, tags: ['x'] });
+      const parses = parsesIn(() => {
+        s.set('b', 2).set('a', 3);
+        expect([s.isChanged(), s.getExpiryAge(NOW), s.getExpireAtBrowserClose(), s.boundUser]).toEqual([
+          true,
+          COOKIE_AGE,
+          false,
+          null,
+        ]);
+        expect(s.changes()).toEqual(
+          new Map<string, unknown>([
+            ['b', 2],
+            ['a', 3],
+          ]),
+        );
+      });
+      expect(parses).toBe(0);
+      expect(pendingJson(s, false)).toBe('{"a":3,"tags":["x"],"b":2}');
+    });
+
+    it('reads a key its JSON holds, and only a top-level one', () => {
+      expect(loaded({ ...stored, [EXPIRY_KEY]: 300 }).getExpiryAge(NOW)).toBe(300);
+      // The key's text inside a value or a nested object is not the key.
+      expect(loaded(stored).getExpiryAge(NOW)).toBe(COOKIE_AGE);
+      expect(loaded({ _auth_user_id: '42' }).boundUser).toBe('42');
+    });
+
+    it('reads its writes over the stored values once parsed', () => {
+      const s = loaded(stored);
+      s.set('a', 2).set(EXPIRY_KEY, 60);
+      expect(s.getExpiryAge(NOW)).toBe(60);
+      expect([s.get('a'), s.get('note'), s.has('nested')]).toEqual([2, stored.note, true]);
+      expect(s.toJSON()).toEqual({ ...stored, a: 2, [EXPIRY_KEY]: 60 });
+      expect(s.changes()).toEqual(
+        new Map<string, unknown>([
+          ['a', 2],
+          [EXPIRY_KEY, 60],
+        ]),
+      );
+    });
+
+    it('does not parse for an untouched request, and answers an unchanged one as such', () => {
+      const s = loaded(stored);
+      expect(parsesIn(() => expect([s.isChanged(), s.isEmpty(), s.changes().size]).toEqual([false, false, 0]))).toBe(0);
     });
   });
 

@@ -22,7 +22,8 @@ export const TEST_COOKIE_VALUE = 'worked';
 /** A session as the store gave it: its key (`null` for a new one), data and their JSON. */
 export interface LoadedSession {
   key: string | null;
-  data: SessionData;
+  /** The data, when already parsed; else parsed from `json` when first read. */
+  data?: SessionData;
   /** `JSON.stringify(data)` as loaded: the baseline for noticing nested changes. */
   json: string;
 }

@@ -38,10 +38,10 @@ export class ChangeTracker {
     this.exposed = true;
   }
 
-  /** Whether `data` differs from the baseline: a key written, or a value changed in place. */
-  changed(data: SessionData): boolean {
+  /** Whether `data()` differs from the baseline: a key written, or a value changed in place. */
+  changed(data: () => SessionData): boolean {
     if (this.written.size > 0) return true;
-    return this.exposed && JSON.stringify(data) !== this.baseline;
+    return this.exposed && JSON.stringify(data()) !== this.baseline;
   }
 
   /** Every key written or changed in place, with its value in `data` (`undefined`: removed). */

@@ -14,9 +14,14 @@ export type SessionChanges = ReadonlyMap<string, unknown>;
 export function applySessionChanges(data: SessionData, changes: SessionChanges): SessionData {
   for (const [key, value] of changes) {
     if (value === undefined) delete data[key];
-    else Object.defineProperty(data, key, { value, writable: true, enumerable: true, configurable: true });
+    else setOwn(data, key, value);
   }
   return data;
+}
+
+/** Sets `key` of `data` as an own property, so that even a key named `__proto__` is plain data. */
+export function setOwn(data: SessionData, key: string, value: unknown): void {
+  Object.defineProperty(data, key, { value, writable: true, enumerable: true, configurable: true });
 }
 
 /**

@@ -46,7 +46,7 @@ export class SessionSaves {
       ? await this.writer.update(row.key, {
           changes,
           read: row,
-          own: { data: session.peek(), json: () => session.json() },
+          own: { data: () => session.peek(), json: () => session.json() },
           moment,
         })
       : await this.writer.create(

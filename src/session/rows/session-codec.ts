@@ -86,6 +86,17 @@ export class SessionCodec {
   }
 
   /**
+   * The verified JSON inside `stored` when it is the text of an object (the JSON of a dictionary,
+   * left for the reader to parse when it needs the data), else `undefined`. What this codec
+   * signs is always `JSON.stringify` of a dictionary, so a text that verifies is one; its shape
+   * is checked all the same, so that no signed text but an object's is taken as a session.
+   */
+  verifyObject(sessionKey: string, stored: unknown, expiresAt: Date): string | undefined {
+    const json = this.verify(sessionKey, stored, expiresAt);
+    return json !== undefined && json.startsWith('{') && json.endsWith('}') ? json : undefined;
+  }
+
+  /**
    * The dictionary inside `stored` with the JSON it was read from, or `undefined` when it does
    * not verify or does not hold a JSON object.
    */

@@ -1,4 +1,3 @@
-import type { DecodedSession } from './session-codec.js';
 import type { SessionData } from '../dictionary/json-value.js';
 import type { SessionInfo } from '../stores/session-store.interface.js';
 
@@ -12,8 +11,11 @@ export interface RowState {
   movedTo?: string;
 }
 
-/** A stored row, decoded: its data when it verified, else `{}` with `verified` false. */
-export interface DecodedRow extends DecodedSession, RowState {
+/**
+ * A stored row, verified: its JSON (a dictionary's, parsed by whoever reads the data) when it
+ * verified, else `'{}'` with `verified` false.
+ */
+export interface DecodedRow extends RowState {
   /** The row's own key (a renewal's new one, when it was asked for by the old). */
   key: string;
   expiresAt: Date;

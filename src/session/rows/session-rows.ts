@@ -53,13 +53,13 @@ export class SessionRows {
     if (row === undefined) return undefined;
     const key = row.key ?? asked;
     const { expiresAt, version, info, keyIssuedAt } = row;
-    const decoded = this.decode(key, row.data, expiresAt);
-    if (decoded) return { key, ...decoded, expiresAt, version, info, keyIssuedAt, verified: true };
+    const json = this.verifyObject(key, row.data, expiresAt);
+    if (json !== undefined) return { key, json, expiresAt, version, info, keyIssuedAt, verified: true };
     this.logger.warn(
       `Session ${key.slice(0, 4)}…: stored row failed verification (edited, forged, its expiry ` +
         'moved, or signed with an unknown secret); reading it as no session.',
     );
-    return { key, data: {}, json: '{}', expiresAt, version, verified: false };
+    return { key, json: '{}', expiresAt, version, verified: false };
   }
 
   /** The row under `key` when it is live and verifies, as a save's base. */
@@ -147,6 +147,14 @@ export class SessionRows {
   private decode(key: string, data: string, expiresAt: Date): DecodedSession | undefined {
     try {
       return this.codec.decode(key, data, expiresAt);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private verifyObject(key: string, data: string, expiresAt: Date): string | undefined {
+    try {
+      return this.codec.verifyObject(key, data, expiresAt);
     } catch {
       return undefined;
     }

@@ -97,7 +97,13 @@ export class SessionsService {
   /** The live session under `key`, or `undefined` when there is none (absent or expired). */
   async find(key: string): Promise<StoredSessionInfo | undefined> {
     const row = await this.engine.read(key);
-    return row && { sessionKey: key, data: row.data, expireDate: row.expiresAt, verified: row.verified };
+    if (!row) return undefined;
+    return {
+      sessionKey: key,
+      data: JSON.parse(row.json) as SessionData,
+      expireDate: row.expiresAt,
+      verified: row.verified,
+    };
   }
 
   /** The live session under `key`; throws {@link SessionNotFoundError} when there is none. */

@@ -14,7 +14,7 @@ export interface RowUpdate {
    * alone onto the row it read; absent once the save follows a renewal to another row, where
    * only its changes apply.
    */
-  own?: { data: Readonly<SessionData>; json: () => string };
+  own?: { data: () => Readonly<SessionData>; json: () => string };
   moment: WriteMoment;
 }
 

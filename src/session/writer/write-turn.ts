@@ -73,7 +73,7 @@ function nextJson(
   if (own) {
     const json = own.json();
     SessionDataTooLargeError.check(json, max);
-    return { json, merged: false, data: own.data };
+    return { json, merged: false, data: own.data() };
   }
   const { data, json } = mergeChanges(
     from.json,
