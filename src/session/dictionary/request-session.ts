@@ -47,6 +47,12 @@ export class RequestSession<T extends object = AnyData> extends SessionDictionar
   private provisional = false;
   /** After `restart()`: the data of the row this session starts over from. */
   private restartedFrom: SessionData | undefined;
+  /**
+   * @internal The engine's record of the row this session was read from or last written to,
+   * kept here for it (a field costs nothing; a WeakMap entry a request does): nothing in the
+   * dictionary reads it.
+   */
+  origin: unknown = undefined;
 
   constructor(
     loaded: LoadedSession,

@@ -15,29 +15,28 @@ export interface OriginRow extends RowState {
 }
 
 /**
- * What the engine knows of each open session's row (the dictionary knows nothing of storage),
- * and the facts the response policy reads off it.
+ * What the engine knows of each open session's row, kept in the session's `origin` slot (the
+ * dictionary knows nothing of storage, and never reads it), and the facts the response policy
+ * reads off it.
  */
 export class SessionOrigins {
-  private readonly rows = new WeakMap<RequestSession, OriginRow>();
-
   constructor(private readonly options: ResolvedSessionOptions) {}
 
   of(session: RequestSession): OriginRow | undefined {
-    return this.rows.get(session);
+    return session.origin as OriginRow | undefined;
   }
 
   set(session: RequestSession, row: OriginRow): void {
-    this.rows.set(session, row);
+    session.origin = row;
   }
 
   forget(session: RequestSession): void {
-    this.rows.delete(session);
+    session.origin = undefined;
   }
 
   /** What the response policy needs to know of `session`, loaded for a request that sent `cookieValue`. */
   facts(session: RequestSession, request: RequestFacts, cookieValue: string | undefined): SessionFacts {
-    const row = this.rows.get(session);
+    const row = this.of(session);
     const rowKey = row?.key ?? null;
     return {
       empty: session.isEmpty(),
@@ -71,7 +70,7 @@ export class SessionOrigins {
   renewDue(session: RequestSession): boolean {
     const renewAfter = this.options.renewAfter;
     if (renewAfter === undefined) return false;
-    const row = this.rows.get(session);
+    const row = this.of(session);
     const issued = row?.keyIssuedAt ?? row?.info?.createdAt;
     return issued !== undefined && Date.now() - issued.getTime() >= renewAfter * 1000;
   }

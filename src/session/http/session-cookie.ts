@@ -16,6 +16,7 @@ export class SessionCookie {
   readonly name: string;
   private readonly attributes: string;
   private readonly deletion: string;
+  private lastExpires = { second: NaN, text: '' };
 
   constructor(@Inject(RESOLVED_SESSION_OPTIONS) options: ResolvedSessionOptions) {
     this.name = options.cookieName;
@@ -52,7 +53,6 @@ export class SessionCookie {
     return undefined;
   }
 
-  /** Sends `key`, valid for `maxAge` seconds from `now`, or until the browser closes when `undefined`. */
   /**
    * Sets the cookie to carry a saved key, or deletes it (varying on the cookie), unless the
    * headers are gone already: then a warning, as the response can no longer tell the browser.
@@ -67,12 +67,18 @@ export class SessionCookie {
     varyOnCookie(res);
   }
 
+  /** Sends `key`, valid for `maxAge` seconds from `now`, or until the browser closes when `undefined`. */
   set(res: ResponseHeaders, key: string, maxAge: number | undefined, now: Date): void {
     const lifetime =
-      maxAge === undefined
-        ? ''
-        : `; expires=${new Date(now.getTime() + maxAge * 1000).toUTCString()}; Max-Age=${maxAge}`;
+      maxAge === undefined ? '' : `; expires=${this.expiresText(now.getTime() + maxAge * 1000)}; Max-Age=${maxAge}`;
     putSetCookie(res, this.name, `${this.name}=${key}${lifetime}${this.attributes}`);
+  }
+
+  /** The `expires` date of `time` (whole seconds), made once a second rather than once a response. */
+  private expiresText(time: number): string {
+    const second = Math.floor(time / 1000);
+    if (second !== this.lastExpires.second) this.lastExpires = { second, text: new Date(second * 1000).toUTCString() };
+    return this.lastExpires.text;
   }
 
   /** Tells the browser to drop the cookie. */
