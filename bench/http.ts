@@ -35,8 +35,9 @@ import { loadGenerator, runLoad, type LoadResult } from './support/load.js';
 import { benchDatabase } from './support/database.js';
 import { benchPostgres } from './support/postgres.js';
 import { median } from './support/median.js';
+import { pick } from './support/pick.js';
 import { startServer, type RunningServer } from './support/server.js';
-import { REDIS_FLOOR_PREFIX } from './support/redis-floor-keys.js';
+import { makeRedisFloorKeys, makeSession, makeSessions, randomSessionCookie } from './support/sessions.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -192,10 +193,10 @@ async function main(): Promise<void> {
     const cookies = {} as Record<ServerId, string[]>;
     for (const id of SERVER_IDS) {
       if (id === 'floor') cookies[id] = await makeFloorRows(admin);
-      else if (id === 'redis-floor') cookies[id] = await makeRedisFloorKeys(redis);
+      else if (id === 'redis-floor') cookies[id] = await makeRedisFloorKeys(redis, SESSIONS_PER_SERVER);
       // A ceiling keeps no sessions; its requests carry a cookie of the same size all the same.
       else if (sessionless(id)) cookies[id] = Array.from({ length: SESSIONS_PER_SERVER }, randomSessionCookie);
-      else cookies[id] = await makeSessions(servers[id].url);
+      else cookies[id] = await makeSessions(servers[id].url, SESSIONS_PER_SERVER);
     }
     const databasePid = await localDatabasePid(admin);
     const databaseCpu = databasePid === undefined ? undefined : () => processCpuMicros(databasePid);
@@ -267,21 +268,6 @@ async function main(): Promise<void> {
   }
 }
 
-/** Sessions made through `url`, as Cookie header values, for the routes that carry one. */
-async function makeSessions(url: string): Promise<string[]> {
-  const cookies: string[] = [];
-  for (let i = 0; i < SESSIONS_PER_SERVER; i++) cookies.push(await makeSession(url, i));
-  return cookies;
-}
-
-/** One new session made through `url`, as a Cookie header value. */
-async function makeSession(url: string, user: number): Promise<string> {
-  const res = await fetch(`${url}/bench/put?k=user&v=${user}`);
-  const cookie = res.headers.getSetCookie().find((line) => /^(sessionid|connect\.sid|sessionId)=/.test(line));
-  if (!cookie) throw new Error(`${url} set no session cookie: ${res.status} ${await res.text()}`);
-  return cookie.split(';')[0];
-}
-
 /**
  * How many of the hot route's keys lost a write the server answered: request n wrote
  * `h{(n - 1) % HOT_KEYS}` = n and answered n, so a key holding less than the highest n
@@ -302,13 +288,6 @@ async function makeFloorRows(db: mysql.Connection): Promise<string[]> {
   await db.query('INSERT INTO session (session_key, session_data, expire_date, version) VALUES ?', [
     keys.map((key) => [key, '{}', '2099-01-01 00:00:00', 0]),
   ]);
-  return keys.map((key) => `sessionid=${key}`);
-}
-
-/** Keys of the Redis floor's own, as Cookie header values. */
-async function makeRedisFloorKeys(redis: { set(key: string, value: string): Promise<unknown> }): Promise<string[]> {
-  const keys = Array.from({ length: SESSIONS_PER_SERVER }, () => randomBytes(16).toString('hex'));
-  await Promise.all(keys.map((key) => redis.set(REDIS_FLOOR_PREFIX + key, '{}')));
   return keys.map((key) => `sessionid=${key}`);
 }
 
@@ -561,24 +540,6 @@ function printFastifyGoals(
     }
     console.log(`Fastify on ${route.name}: ${parts.join(', ')}`);
   }
-}
-
-const randomSessionCookie = () => `sessionid=${randomBytes(16).toString('hex')}`;
-
-/** The ids listed in environment variable `variable` (comma-separated), or in `fallback`; each one known. */
-function pick(variable: string, fallback: string, known: string[]): string[] {
-  const ids = (process.env[variable] || fallback)
-    .split(',')
-    .map((id) => id.trim())
-    .filter(Boolean);
-  const unknown = ids.filter((id) => !known.includes(id));
-  if (unknown.length > 0) {
-    console.error(
-      `bench: ${variable} names ${unknown.join(', ')}, which it does not know; it knows ${known.join(', ')}`,
-    );
-    process.exit(1);
-  }
-  return ids;
 }
 
 main().catch((error: Error) => {

@@ -14,16 +14,18 @@ export interface RunningServer {
 
 /**
  * Starts `script` (default: the built demo server) with `env`, and resolves once it listens.
- * With `heapProbe`, the process runs with `--expose-gc` and answers heap questions over IPC.
+ * With `heapProbe`, the process runs with `--expose-gc` and answers heap questions over IPC;
+ * with `under`, Node runs under that command (a tool and its arguments, such as valgrind's).
  */
 export function startServer(
   env: Record<string, string>,
   script = 'dist/src/main.js',
-  options: { heapProbe?: boolean } = {},
+  options: { heapProbe?: boolean; under?: readonly string[] } = {},
 ): Promise<RunningServer> {
   const nodeArgs = options.heapProbe ? ['--expose-gc', '--import', './dist/bench/support/heap-probe.js'] : [];
+  const [command, ...args] = [...(options.under ?? []), process.execPath, ...nodeArgs, script];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, script], {
+    const child = spawn(command, args, {
       env: { ...process.env, NODE_ENV: 'production', PORT: '0', NO_COLOR: '1', ...env },
       stdio: ['ignore', 'pipe', 'pipe', ...(options.heapProbe ? ['ipc' as const] : [])],
     });
