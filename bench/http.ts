@@ -36,6 +36,8 @@ import { benchDatabase } from './support/database.js';
 import { benchPostgres } from './support/postgres.js';
 import { median } from './support/median.js';
 import { pick } from './support/pick.js';
+import { ALL_ROUTES, type Route } from './support/routes.js';
+import { ALL_SERVERS, type BenchServer, type ServerId } from './support/servers.js';
 import { startServer, type RunningServer } from './support/server.js';
 import { makeRedisFloorKeys, makeSession, makeSessions, randomSessionCookie } from './support/sessions.js';
 
@@ -49,87 +51,6 @@ const postgresUrl = new URL(process.env.BENCH_POSTGRES_URL ?? 'postgres://postgr
 // A Redis database of the bench's own, emptied before and after.
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 const DATABASE = 'nest_sessions_bench_http';
-
-/** A server of the bench: its name in the report, its script, and what it runs on. */
-interface BenchServer {
-  name: string;
-  script: string;
-  env?: Record<string, string>;
-  /** Sessions in the bench's PostgreSQL database rather than MariaDB's. */
-  postgres?: boolean;
-  /** Makes no sessions over HTTP: the bench gives its requests cookies (see `main`). */
-  sessionless?: boolean;
-}
-
-const ON_FASTIFY = { BENCH_PLATFORM: 'fastify' };
-
-/** Every server the bench can start, by id. */
-const ALL_SERVERS = {
-  ours: { name: 'nest-sessions', script: 'dist/bench/apps/ours.main.js' },
-  peer: { name: 'express-session + connect-typeorm', script: 'dist/bench/apps/peer.main.js' },
-  cache: {
-    name: 'nest-sessions, cache (Redis)',
-    script: 'dist/bench/apps/ours.main.js',
-    env: { SESSION_STORE: 'cache' },
-  },
-  cached: {
-    name: 'nest-sessions, cached_db (Redis + MariaDB)',
-    script: 'dist/bench/apps/ours.main.js',
-    env: { SESSION_STORE: 'cached_db' },
-  },
-  'peer-redis': { name: 'express-session + connect-redis', script: 'dist/bench/apps/peer-redis.main.js' },
-  pg: { name: 'nest-sessions, PostgreSQL', script: 'dist/bench/apps/ours.main.js', postgres: true },
-  'peer-pg': {
-    name: 'express-session + connect-pg-simple',
-    script: 'dist/bench/apps/peer-pg.main.js',
-    postgres: true,
-  },
-  ceiling: { name: 'no session (ceiling)', script: 'dist/bench/apps/bare.main.js', sessionless: true },
-  floor: { name: 'raw mysql2 queries (floor)', script: 'dist/bench/apps/floor.main.js', sessionless: true },
-  'redis-floor': {
-    name: 'raw node-redis commands (Redis floor)',
-    script: 'dist/bench/apps/redis-floor.main.js',
-    sessionless: true,
-  },
-  fastify: { name: 'nest-sessions on Fastify', script: 'dist/bench/apps/ours.main.js', env: ON_FASTIFY },
-  'peer-fastify': { name: '@fastify/session + connect-typeorm', script: 'dist/bench/apps/peer-fastify.main.js' },
-  'fastify-ceiling': {
-    name: 'no session on Fastify (ceiling)',
-    script: 'dist/bench/apps/bare.main.js',
-    env: ON_FASTIFY,
-    sessionless: true,
-  },
-  store: { name: "the library's store alone", script: 'dist/bench/apps/store.main.js' },
-  rolling: {
-    name: 'nest-sessions, saveEveryRequest',
-    script: 'dist/bench/apps/ours.main.js',
-    env: { SESSION_SAVE_EVERY_REQUEST: 'true' },
-  },
-  touched: {
-    name: 'nest-sessions, saveEveryRequest + touchAfter 60',
-    script: 'dist/bench/apps/ours.main.js',
-    env: { SESSION_SAVE_EVERY_REQUEST: 'true', SESSION_TOUCH_AFTER: '60' },
-  },
-} as const satisfies Record<string, BenchServer>;
-type ServerId = keyof typeof ALL_SERVERS;
-
-interface Route {
-  name: string;
-  /** The request path; `{n}` becomes the request's number, `{k}` one of HOT_KEYS key numbers. */
-  path: string;
-  /**
-   * Whether requests carry one of the server's existing sessions (`true`), none (`false`), or
-   * all the same one, made fresh for the run (`'shared'`).
-   */
-  withSession: boolean | 'shared';
-}
-const ALL_ROUTES: Record<string, Route> = {
-  untouched: { name: 'untouched (home page, with a session cookie)', path: '/', withSession: true },
-  read: { name: 'read existing session', path: '/bench/get', withSession: true },
-  new: { name: 'new-session write', path: '/bench/put?k=item&v={n}', withSession: false },
-  write: { name: 'write to existing session', path: '/bench/put?k=item&v={n}', withSession: true },
-  hot: { name: 'hot: every connection writes one session', path: '/bench/put?k=h{k}&v={n}', withSession: 'shared' },
-};
 
 // nest-sessions always runs: every ratio is taken against it.
 const SERVER_IDS = [

@@ -23,6 +23,8 @@ import { benchDatabase } from './support/database.js';
 import { requestPath } from './support/load.js';
 import { median } from './support/median.js';
 import { pick } from './support/pick.js';
+import { ALL_ROUTES } from './support/routes.js';
+import { ALL_SERVERS, type BenchServer, type ServerId } from './support/servers.js';
 import { startServer, type RunningServer } from './support/server.js';
 import { makeRedisFloorKeys, makeSessions, randomSessionCookie } from './support/sessions.js';
 
@@ -35,34 +37,14 @@ const serverUrl = new URL(process.env.BENCH_MARIADB_URL ?? 'mysql://root@127.0.0
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379/15';
 const DATABASE = 'nest_sessions_bench_instructions';
 
-/** The servers, as `npm run bench` names them; `sessions` says what cookies their requests carry. */
-const SERVERS = {
-  ceiling: { name: 'no session (ceiling)', script: 'dist/bench/apps/bare.main.js', env: {}, sessions: 'none' },
-  cache: { name: 'nest-sessions, cache', script: 'dist/bench/apps/ours.main.js', env: { SESSION_STORE: 'cache' } },
-  'peer-redis': { name: 'express-session + connect-redis', script: 'dist/bench/apps/peer-redis.main.js', env: {} },
-  'redis-floor': {
-    name: 'raw node-redis commands',
-    script: 'dist/bench/apps/redis-floor.main.js',
-    env: {},
-    sessions: 'redis-floor',
-  },
-  ours: { name: 'nest-sessions, MariaDB', script: 'dist/bench/apps/ours.main.js', env: {} },
-} as const satisfies Record<string, { name: string; script: string; env: object; sessions?: string }>;
-type ServerId = keyof typeof SERVERS;
+/** The servers and routes of `npm run bench` that this counts. */
+const SERVERS = ['ceiling', 'cache', 'peer-redis', 'redis-floor', 'ours'] as const satisfies readonly ServerId[];
+type CountedServer = (typeof SERVERS)[number];
+const ROUTES = ['read', 'new', 'write'] as const;
+type RouteId = (typeof ROUTES)[number];
 
-const ROUTES = {
-  read: { path: '/bench/get', withSession: true },
-  new: { path: '/bench/put?k=item&v={n}', withSession: false },
-  write: { path: '/bench/put?k=item&v={n}', withSession: true },
-} as const;
-type RouteId = keyof typeof ROUTES;
-
-const SERVER_IDS = pick(
-  'BENCH_SERVERS',
-  'ceiling,cache,peer-redis,redis-floor,ours',
-  Object.keys(SERVERS) as ServerId[],
-);
-const ROUTE_IDS = pick('BENCH_ROUTES', 'read,new,write', Object.keys(ROUTES) as RouteId[]);
+const SERVER_IDS = pick('BENCH_SERVERS', SERVERS.join(','), SERVERS);
+const ROUTE_IDS = pick('BENCH_ROUTES', ROUTES.join(','), ROUTES);
 
 /** `count` requests of `path` (`{n}` numbered from `first`) over CONNECTIONS connections, cookies in turn. */
 async function send(url: string, path: string, count: number, first: number, cookies: string[]): Promise<void> {
@@ -104,7 +86,7 @@ function countedInstructions(pid: number, directory: string): number {
 
 /** Sends `route`'s requests: `count` of them, numbered from `first`. */
 function sendRoute(server: RunningServer, route: RouteId, count: number, first: number, cookies: string[]) {
-  const { path, withSession } = ROUTES[route];
+  const { path, withSession } = ALL_ROUTES[route];
   return send(server.url, path, count, first, withSession ? cookies : []);
 }
 
@@ -130,21 +112,21 @@ async function main(): Promise<void> {
   await redis.connect();
   await redis.flushDb();
   const env = { DATABASE_URL: database.url, REDIS_URL, SESSION_SECRET: randomBytes(32).toString('hex') };
-  const results = new Map<ServerId, Map<RouteId, number[]>>();
+  const results = new Map<CountedServer, Map<RouteId, number[]>>();
   try {
     for (const id of SERVER_IDS) {
-      const { script, env: own, ...server } = SERVERS[id];
+      const server: BenchServer = ALL_SERVERS[id];
       const directory = mkdtempSync(join(tmpdir(), 'callgrind-'));
       const under = ['valgrind', '--tool=callgrind', `--callgrind-out-file=${directory}/out`, '--dump-line=no'];
       console.log(`${server.name}: starting under callgrind…`);
-      const running = await startServer({ ...env, ...own }, script, { under });
+      const running = await startServer({ ...env, ...server.env }, server.script, { under });
       try {
-        const sessions = 'sessions' in server ? server.sessions : 'made';
+        // As `npm run bench` gives them: the Redis floor its own keys, a ceiling cookies of a session's size.
         const cookies =
-          sessions === 'none'
-            ? Array.from({ length: SESSIONS }, randomSessionCookie)
-            : sessions === 'redis-floor'
-              ? await makeRedisFloorKeys(redis, SESSIONS)
+          id === 'redis-floor'
+            ? await makeRedisFloorKeys(redis, SESSIONS)
+            : server.sessionless
+              ? Array.from({ length: SESSIONS }, randomSessionCookie)
               : await makeSessions(running.url, SESSIONS);
         // Every route warms up before any is counted: the JIT compiles code the routes share.
         for (const route of ROUTE_IDS) await sendRoute(running, route, WARM, 1, cookies);
@@ -164,22 +146,22 @@ async function main(): Promise<void> {
   report(results);
 }
 
-function report(results: Map<ServerId, Map<RouteId, number[]>>): void {
+function report(results: Map<CountedServer, Map<RouteId, number[]>>): void {
   const thousands = (value: number) => `${(value / 1000).toFixed(1)}k`;
   for (const route of ROUTE_IDS) {
-    const perRequest = (id: ServerId) => {
+    const perRequest = (id: CountedServer) => {
       const counts = results.get(id)?.get(route);
       return counts && median(counts);
     };
     const base = perRequest('ceiling');
-    const cost = (id: ServerId) => {
+    const cost = (id: CountedServer) => {
       const count = perRequest(id);
       return count === undefined || base === undefined ? undefined : count - base;
     };
     console.table(
       [...results].map(([id, counts]) => ({
         route,
-        server: SERVERS[id].name,
+        server: ALL_SERVERS[id].name,
         'instructions/req': thousands(perRequest(id)!),
         rounds: counts.get(route)!.map(thousands).join(' / '),
         'above the ceiling': id === 'ceiling' || cost(id) === undefined ? '' : thousands(cost(id)!),

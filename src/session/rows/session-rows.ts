@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { clearExpiredByLimit } from '../stores/clear-expired-by-limit.js';
 import { DeadlineWatch } from '../stores/deadline-watch.js';
-import { SessionCodec, type DecodedSession } from './session-codec.js';
+import { SessionCodec } from './session-codec.js';
 import type { DecodedRow, RowState } from './session-row.js';
 import { generateSessionKey } from '../dictionary/session-key.js';
 import type { ResolvedSessionOptions } from '../options/session-options.js';
@@ -53,7 +53,7 @@ export class SessionRows {
     if (row === undefined) return undefined;
     const key = row.key ?? asked;
     const { expiresAt, version, info, keyIssuedAt } = row;
-    const json = this.verifyObject(key, row.data, expiresAt);
+    const json = this.guarded(() => this.codec.verifyObject(key, row.data, expiresAt));
     if (json !== undefined) return { key, json, expiresAt, version, info, keyIssuedAt, verified: true };
     this.logger.warn(
       `Session ${key.slice(0, 4)}…: stored row failed verification (edited, forged, its expiry ` +
@@ -126,7 +126,7 @@ export class SessionRows {
     }
     const rows = await this.call(() => store.listByUser!(userId, new Date()));
     return rows.filter((row) => {
-      const decoded = row.info && this.decode(row.key, row.data, row.expiresAt);
+      const decoded = row.info && this.guarded(() => this.codec.decode(row.key, row.data, row.expiresAt));
       return decoded !== undefined && userIdFor(decoded.data, this.options.userIdOf) === userId;
     });
   }
@@ -144,17 +144,10 @@ export class SessionRows {
     this.logger.error(`Session store failed: ${message}`);
   }
 
-  private decode(key: string, data: string, expiresAt: Date): DecodedSession | undefined {
+  /** What `read` makes of a stored row, or `undefined` should it throw: a row is never more than unreadable. */
+  private guarded<T>(read: () => T | undefined): T | undefined {
     try {
-      return this.codec.decode(key, data, expiresAt);
-    } catch {
-      return undefined;
-    }
-  }
-
-  private verifyObject(key: string, data: string, expiresAt: Date): string | undefined {
-    try {
-      return this.codec.verifyObject(key, data, expiresAt);
+      return read();
     } catch {
       return undefined;
     }
